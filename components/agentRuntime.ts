@@ -1,0 +1,285 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { awsContext } from "./aws-context";
+import { ecrRepositoryArn, policyDocument, Statement } from "./iam";
+import { modelAccessStatements } from "./model-access";
+import { AgentRuntimeAccess } from "./agentRuntimeAccess";
+import { RUNTIME_NAME_PATTERN } from "./naming";
+
+export interface AgentRuntimeNetwork {
+  mode: "PUBLIC" | "VPC";
+  subnetIds?: pulumi.Input<string>[];
+  securityGroupIds?: pulumi.Input<string>[];
+}
+
+export interface AgentRuntimeArgs {
+  /** The agent image, in digest form (`repo@sha256:…`), from `AgentImage` or your own. */
+  imageUri: pulumi.Input<string>;
+  /** Runtime name: `[a-zA-Z][a-zA-Z0-9_]{0,47}`, stable per stack. */
+  runtimeName: string;
+  /** Name of the runtime endpoint the proxy invokes (the `qualifier`). Defaults to `live`. */
+  endpointName?: string;
+  /** Bedrock model id or cross-region inference profile id the agent may call. */
+  modelId: string;
+  /** Region of the model calls; defaults to the stack's region. */
+  modelRegion?: pulumi.Input<string>;
+  maxTokens?: pulumi.Input<number>;
+  temperature?: pulumi.Input<number>;
+  systemPrompt?: pulumi.Input<string>;
+  /** Optional Bedrock guardrail applied to every model call. */
+  guardrail?: { id: pulumi.Input<string>; version: pulumi.Input<string> };
+  /** PUBLIC (default) or VPC with subnets and security groups. */
+  network?: AgentRuntimeNetwork;
+  /** Seconds an idle session is kept (60..28800, default 900). */
+  idleTimeoutSeconds?: pulumi.Input<number>;
+  /** Seconds a session may live at most (60..28800, default 28800). */
+  maxLifetimeSeconds?: pulumi.Input<number>;
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * The AgentCore Runtime that runs the agent, its execution role, and a runtime endpoint pinned to
+ * the newest version. `restrictInvokeTo` adds the resource policies that let only named roles in:
+ * it is a method, not an argument, because the usual invoker (the proxy) needs this runtime's ARN
+ * for its own role policy first.
+ */
+export class AgentRuntime extends pulumi.ComponentResource {
+  public readonly runtimeArn: pulumi.Output<string>;
+  public readonly runtimeId: pulumi.Output<string>;
+  public readonly runtimeVersion: pulumi.Output<string>;
+  public readonly endpointArn: pulumi.Output<string>;
+  public readonly endpointName: pulumi.Output<string>;
+  public readonly executionRoleArn: pulumi.Output<string>;
+  public readonly logGroupPrefix: pulumi.Output<string>;
+  private readonly name: string;
+
+  constructor(name: string, args: AgentRuntimeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("agentcore-stream:index:AgentRuntime", name, args, opts);
+    this.name = name;
+    const endpointName = args.endpointName ?? "live";
+    if (!RUNTIME_NAME_PATTERN.test(args.runtimeName)) {
+      throw new Error(
+        `\`runtimeName\` ${JSON.stringify(args.runtimeName)} must match [a-zA-Z][a-zA-Z0-9_]{0,47}.`,
+      );
+    }
+    if (!RUNTIME_NAME_PATTERN.test(endpointName)) {
+      throw new Error(
+        `\`endpointName\` ${JSON.stringify(endpointName)} must match [a-zA-Z][a-zA-Z0-9_]{0,47}.`,
+      );
+    }
+    const network = args.network ?? { mode: "PUBLIC" };
+    if (network.mode === "VPC" && (!network.subnetIds?.length || !network.securityGroupIds?.length)) {
+      throw new Error("`network` in VPC mode needs at least one subnet id and one security group id.");
+    }
+
+    const { accountId, region, partition } = awsContext(this);
+    const modelRegion = pulumi.output(args.modelRegion ?? region);
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `Execution role of the AgentCore runtime ${args.runtimeName}`,
+        assumeRolePolicy: policyDocument([
+          {
+            Sid: "AgentCoreAssumeRole",
+            Effect: "Allow",
+            Principal: { Service: "bedrock-agentcore.amazonaws.com" },
+            Action: ["sts:AssumeRole"],
+            Condition: {
+              StringEquals: { "aws:SourceAccount": accountId },
+              ArnLike: {
+                "aws:SourceArn": pulumi.interpolate`arn:${partition}:bedrock-agentcore:${region}:${accountId}:*`,
+              },
+            },
+          },
+        ]),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+
+    const logGroupArn = pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:/aws/bedrock-agentcore/runtimes/*`;
+    const statements: pulumi.Input<Statement>[] = [
+      {
+        Sid: "PullAgentImage",
+        Effect: "Allow",
+        Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        Resource: pulumi
+          .all([args.imageUri, partition])
+          .apply(([uri, p]) => ecrRepositoryArn(uri, p)),
+      },
+      {
+        // ECR's token is account-wide: the action supports no resource scoping.
+        Sid: "EcrAuthorizationToken",
+        Effect: "Allow",
+        Action: ["ecr:GetAuthorizationToken"],
+        Resource: "*",
+      },
+      {
+        Sid: "RuntimeLogGroups",
+        Effect: "Allow",
+        Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+        Resource: logGroupArn,
+      },
+      {
+        Sid: "RuntimeLogStreams",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: pulumi.interpolate`${logGroupArn}:log-stream:*`,
+      },
+      {
+        Sid: "DescribeLogGroups",
+        Effect: "Allow",
+        Action: ["logs:DescribeLogGroups"],
+        Resource: pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:*`,
+      },
+      {
+        // X-Ray's write and sampling APIs support no resource scoping.
+        Sid: "XRay",
+        Effect: "Allow",
+        Action: [
+          "xray:PutTraceSegments",
+          "xray:PutTelemetryRecords",
+          "xray:GetSamplingRules",
+          "xray:GetSamplingTargets",
+        ],
+        Resource: "*",
+      },
+      {
+        // PutMetricData has no resource type; the namespace condition is the scope.
+        Sid: "RuntimeMetrics",
+        Effect: "Allow",
+        Action: ["cloudwatch:PutMetricData"],
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": "bedrock-agentcore" } },
+      },
+      {
+        Sid: "WorkloadAccessTokens",
+        Effect: "Allow",
+        Action: [
+          "bedrock-agentcore:GetWorkloadAccessToken",
+          "bedrock-agentcore:GetWorkloadAccessTokenForJWT",
+          "bedrock-agentcore:GetWorkloadAccessTokenForUserId",
+        ],
+        Resource: [
+          pulumi.interpolate`arn:${partition}:bedrock-agentcore:${region}:${accountId}:workload-identity-directory/default`,
+          pulumi.interpolate`arn:${partition}:bedrock-agentcore:${region}:${accountId}:workload-identity-directory/default/workload-identity/${args.runtimeName}-*`,
+        ],
+      },
+    ];
+    const modelStatements = pulumi
+      .all([modelRegion, accountId, partition])
+      .apply(([r, a, p]) =>
+        modelAccessStatements({ modelId: args.modelId, region: r, accountId: a, partition: p }),
+      );
+    const guardrailStatements: pulumi.Output<Statement[]> = args.guardrail
+      ? pulumi.output([
+          {
+            Sid: "ApplyGuardrail",
+            Effect: "Allow" as const,
+            Action: ["bedrock:ApplyGuardrail"],
+            Resource: pulumi.interpolate`arn:${partition}:bedrock:${modelRegion}:${accountId}:guardrail/${args.guardrail.id}`,
+          },
+        ])
+      : pulumi.output([]);
+
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-role-policy`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([modelStatements, guardrailStatements])
+          .apply(([models, guardrails]) => policyDocument([...statements, ...models, ...guardrails])),
+      },
+      { parent: this },
+    );
+
+    const environmentVariables: Record<string, pulumi.Input<string>> = {
+      MODEL_ID: args.modelId,
+      MODEL_REGION: modelRegion,
+      MAX_TOKENS: pulumi.output(args.maxTokens ?? 4096).apply(String),
+      TEMPERATURE: pulumi.output(args.temperature ?? 0.7).apply(String),
+    };
+    if (args.systemPrompt !== undefined) environmentVariables.SYSTEM_PROMPT = args.systemPrompt;
+    if (args.guardrail) {
+      environmentVariables.GUARDRAIL_ID = args.guardrail.id;
+      environmentVariables.GUARDRAIL_VERSION = args.guardrail.version;
+    }
+
+    const runtime = new aws.bedrock.AgentcoreAgentRuntime(
+      `${name}-runtime`,
+      {
+        agentRuntimeName: args.runtimeName,
+        description: "Strands agent behind the agentcore-stream API",
+        roleArn: role.arn,
+        agentRuntimeArtifact: { containerConfiguration: { containerUri: args.imageUri } },
+        // No authorizerConfiguration: IAM (SigV4) is the only way in. A JWT authorizer would make
+        // the runtime URL callable from anywhere with a token, around API Gateway.
+        networkConfiguration:
+          network.mode === "VPC"
+            ? {
+                networkMode: "VPC",
+                networkModeConfig: {
+                  subnets: network.subnetIds ?? [],
+                  securityGroups: network.securityGroupIds ?? [],
+                },
+              }
+            : { networkMode: "PUBLIC" },
+        protocolConfiguration: { serverProtocol: "HTTP" },
+        lifecycleConfigurations: [
+          {
+            idleRuntimeSessionTimeout: args.idleTimeoutSeconds ?? 900,
+            maxLifetime: args.maxLifetimeSeconds ?? 28800,
+          },
+        ],
+        environmentVariables,
+        tags: args.tags,
+      },
+      // AgentCore checks the role's ECR access when the runtime is created: the policy must exist first.
+      { parent: this, dependsOn: [rolePolicy] },
+    );
+
+    const endpoint = new aws.bedrock.AgentcoreAgentRuntimeEndpoint(
+      `${name}-endpoint`,
+      {
+        name: endpointName,
+        agentRuntimeId: runtime.agentRuntimeId,
+        // Pinned: an endpoint without a version keeps serving the version it was created with.
+        agentRuntimeVersion: runtime.agentRuntimeVersion,
+        description: "The endpoint the streaming proxy invokes",
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+
+    this.runtimeArn = runtime.agentRuntimeArn;
+    this.runtimeId = runtime.agentRuntimeId;
+    this.runtimeVersion = runtime.agentRuntimeVersion;
+    this.endpointArn = endpoint.agentRuntimeEndpointArn;
+    this.endpointName = endpoint.name;
+    this.executionRoleArn = role.arn;
+    this.logGroupPrefix = pulumi.interpolate`/aws/bedrock-agentcore/runtimes/${runtime.agentRuntimeId}`;
+    this.registerOutputs({
+      runtimeArn: this.runtimeArn,
+      runtimeId: this.runtimeId,
+      runtimeVersion: this.runtimeVersion,
+      endpointArn: this.endpointArn,
+      endpointName: this.endpointName,
+      executionRoleArn: this.executionRoleArn,
+      logGroupPrefix: this.logGroupPrefix,
+    });
+  }
+
+  /**
+   * Close the runtime and its endpoint to every principal but `roleArns`: an Allow for them and an
+   * explicit Deny for everyone else, so identity policies in this account (administrators
+   * included) cannot reach around the proxy.
+   */
+  public restrictInvokeTo(roleArns: pulumi.Input<pulumi.Input<string>[]>): AgentRuntimeAccess {
+    return new AgentRuntimeAccess(
+      `${this.name}-access`,
+      { runtimeArn: this.runtimeArn, endpointArn: this.endpointArn, invokerRoleArns: roleArns },
+      { parent: this },
+    );
+  }
+}

@@ -1,0 +1,32 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * IAM policy documents as plain typed data. Writing the JSON ourselves (rather than calling the
+ * getPolicyDocument data source) keeps every statement visible to unit tests and to the policy
+ * pack at preview time, with no provider invoke.
+ */
+export interface Statement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string[];
+  /** Absent only in trust policies, whose resource is the role itself. */
+  Resource?: pulumi.Input<string> | pulumi.Input<string>[];
+  Principal?: pulumi.Input<Record<string, pulumi.Input<string> | pulumi.Input<string>[]>> | "*";
+  Condition?: pulumi.Input<Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>>;
+}
+
+export function policyDocument(statements: pulumi.Input<Statement>[]): pulumi.Output<string> {
+  return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+}
+
+/** The ARN of the ECR repository an image URI (`<acct>.dkr.ecr.<region>.amazonaws.com/<repo>[@:]...`) lives in. */
+export function ecrRepositoryArn(imageOrRepoUri: string, partition: string): string {
+  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?)(?:[@:].*)?$/.exec(
+    imageOrRepoUri,
+  );
+  if (!match) {
+    throw new Error(`\`imageUri\` ${JSON.stringify(imageOrRepoUri)} is not an ECR image URI.`);
+  }
+  const [, account, region, repository] = match;
+  return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
+}

@@ -1,0 +1,12 @@
+export { AgentImage, AgentImageArgs } from "./agentImage";
+export { AgentRuntime, AgentRuntimeArgs, AgentRuntimeNetwork } from "./agentRuntime";
+export { AgentRuntimeAccess, AgentRuntimeAccessArgs } from "./agentRuntimeAccess";
+export { ApiDomain, ApiDomainArgs } from "./apiDomain";
+export { ApiFirewall, ApiFirewallArgs } from "./apiFirewall";
+export { ApiKeyAccess, ApiKeyAccessArgs } from "./apiKeyAccess";
+export { CognitoUsers, CognitoUsersArgs } from "./cognitoUsers";
+export { Monitoring, MonitoringArgs } from "./monitoring";
+export { StreamingApi, StreamingApiArgs, ApiAuth, ROUTES } from "./streamingApi";
+export { StreamingProxy, StreamingProxyArgs } from "./streamingProxy";
+export { loadStackConfig, parseStackConfig, StackConfig, ConfigError } from "./config";
+export { runtimeNameFor } from "./naming";

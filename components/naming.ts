@@ -1,0 +1,20 @@
+import { createHash } from "node:crypto";
+
+/** AgentCore runtime and endpoint names: a letter, then letters, digits or underscores; 48 at most. */
+export const RUNTIME_NAME_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/;
+
+const MAX_RUNTIME_NAME = 48;
+
+/**
+ * The runtime name for a project and stack: stable across runs (the seed drew a random name on
+ * every synth, so each deploy replaced the runtime) and always valid. Characters AgentCore rejects
+ * become `_`; a name that must be shortened keeps a hash of the full name, so two long stack names
+ * that share a prefix still get different runtimes.
+ */
+export function runtimeNameFor(project: string, stack: string): string {
+  const full = `${project}_${stack}`.replace(/[^a-zA-Z0-9_]/g, "_");
+  const lettered = /^[a-zA-Z]/.test(full) ? full : `r_${full}`;
+  if (lettered.length <= MAX_RUNTIME_NAME) return lettered;
+  const hash = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 8);
+  return `${lettered.slice(0, MAX_RUNTIME_NAME - hash.length - 1)}_${hash}`;
+}

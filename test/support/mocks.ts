@@ -1,0 +1,82 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+
+/**
+ * Pulumi mocks that answer like the AWS provider would: the computed properties our program reads
+ * (ARNs, ids, URLs, the response-streaming invoke ARN) derived from the inputs, so every `apply`
+ * runs and every policy document is complete.
+ */
+export function awsMocks(region: string, accountId = "123456789012"): pulumi.runtime.Mocks {
+  const shortHash = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 10);
+  return {
+    call(args: pulumi.runtime.MockCallArgs) {
+      switch (args.token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return {
+            accountId,
+            arn: `arn:aws:iam::${accountId}:user/ci`,
+            userId: "AIDAEXAMPLE",
+            id: accountId,
+          };
+        case "aws:index/getRegion:getRegion":
+          return { region, name: region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
+        case "aws:index/getPartition:getPartition":
+          return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        default:
+          throw new Error(`No mock for the call ${args.token}`);
+      }
+    },
+    newResource(args: pulumi.runtime.MockResourceArgs) {
+      const inputs = args.inputs as Record<string, unknown>;
+      const id = `${args.name}-${shortHash(args.type + args.name)}`;
+      const state: Record<string, unknown> = { ...inputs };
+      const arnOf = (service: string, resource: string, withAccount = true, withRegion = true) =>
+        `arn:aws:${service}:${withRegion ? region : ""}:${withAccount ? accountId : ""}:${resource}`;
+      switch (args.type) {
+        case "awsx:ecr:Repository":
+          state.url = `${accountId}.dkr.ecr.${region}.amazonaws.com/${id}`;
+          break;
+        case "awsx:ecr:Image":
+          state.imageUri = `${String(inputs.repositoryUrl)}@sha256:${createHash("sha256").update(JSON.stringify(inputs)).digest("hex")}`;
+          break;
+        case "aws:iam/role:Role":
+          state.name = inputs.name ?? id;
+          state.arn = `arn:aws:iam::${accountId}:role/${String(state.name)}`;
+          break;
+        case "aws:cloudwatch/logGroup:LogGroup":
+          state.name = inputs.name ?? id;
+          state.arn = arnOf("logs", `log-group:${String(state.name)}`);
+          break;
+        case "aws:lambda/function:Function": {
+          state.name = inputs.name ?? id;
+          state.arn = arnOf("lambda", `function:${String(state.name)}`);
+          const path = `arn:aws:apigateway:${region}:lambda:path`;
+          state.invokeArn = `${path}/2015-03-31/functions/${String(state.arn)}/invocations`;
+          state.responseStreamingInvokeArn = `${path}/2021-11-15/functions/${String(state.arn)}/response-streaming-invocations`;
+          break;
+        }
+        case "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime":
+          state.agentRuntimeId = `${String(inputs.agentRuntimeName)}-${shortHash(id)}`;
+          state.agentRuntimeArn = arnOf("bedrock-agentcore", `runtime/${String(state.agentRuntimeId)}`);
+          state.agentRuntimeVersion = "1";
+          break;
+        case "aws:bedrock/agentcoreAgentRuntimeEndpoint:AgentcoreAgentRuntimeEndpoint":
+          state.agentRuntimeArn = arnOf("bedrock-agentcore", `runtime/${String(inputs.agentRuntimeId)}`);
+          state.agentRuntimeEndpointArn = `${String(state.agentRuntimeArn)}/runtime-endpoint/${String(inputs.name)}`;
+          break;
+        case "aws:apigateway/restApi:RestApi":
+          state.rootResourceId = `${id}-root`;
+          state.executionArn = arnOf("execute-api", id);
+          state.arn = `arn:aws:apigateway:${region}::/restapis/${id}`;
+          break;
+        case "aws:apigateway/stage:Stage":
+          state.invokeUrl = `https://${String(inputs.restApi)}.execute-api.${region}.amazonaws.com/${String(inputs.stageName)}`;
+          state.arn = `arn:aws:apigateway:${region}::/restapis/${String(inputs.restApi)}/stages/${String(inputs.stageName)}`;
+          break;
+        default:
+          state.arn = state.arn ?? arnOf(args.type.split(/[:/]/)[1] ?? "unknown", id);
+      }
+      return { id, state };
+    },
+  };
+}
