@@ -4,12 +4,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: [
-      "**/node_modules/**",
-      "**/dist/**",
-      "**/bin/**",
-      "test-artifacts/**",
-    ],
+    ignores: ["**/node_modules/**", "**/dist/**", "**/bin/**", "test-artifacts/**"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -68,8 +68,13 @@ export class AgentRuntime extends pulumi.ComponentResource {
       );
     }
     const network = args.network ?? { mode: "PUBLIC" };
-    if (network.mode === "VPC" && (!network.subnetIds?.length || !network.securityGroupIds?.length)) {
-      throw new Error("`network` in VPC mode needs at least one subnet id and one security group id.");
+    if (
+      network.mode === "VPC" &&
+      (!network.subnetIds?.length || !network.securityGroupIds?.length)
+    ) {
+      throw new Error(
+        "`network` in VPC mode needs at least one subnet id and one security group id.",
+      );
     }
 
     const { accountId, region, partition } = awsContext(this);
@@ -189,7 +194,9 @@ export class AgentRuntime extends pulumi.ComponentResource {
         role: role.id,
         policy: pulumi
           .all([modelStatements, guardrailStatements])
-          .apply(([models, guardrails]) => policyDocument([...statements, ...models, ...guardrails])),
+          .apply(([models, guardrails]) =>
+            policyDocument([...statements, ...models, ...guardrails]),
+          ),
       },
       { parent: this },
     );

@@ -32,7 +32,9 @@ export class AgentRuntimeAccess extends pulumi.ComponentResource {
 
     const invokers = pulumi.output(args.invokerRoleArns).apply((arns) => {
       if (arns.length === 0) {
-        throw new Error("`invokerRoleArns` must name at least one role, or nobody can invoke the agent.");
+        throw new Error(
+          "`invokerRoleArns` must name at least one role, or nobody can invoke the agent.",
+        );
       }
       return [...new Set(arns)].sort();
     });

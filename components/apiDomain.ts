@@ -22,7 +22,9 @@ export class ApiDomain extends pulumi.ComponentResource {
   constructor(name: string, args: ApiDomainArgs, opts?: pulumi.ComponentResourceOptions) {
     super("agentcore-stream:index:ApiDomain", name, args, opts);
     if (args.certificateArn === undefined && args.hostedZoneId === undefined) {
-      throw new Error("`certificateArn` or `hostedZoneId` is required to serve `domainName` over TLS.");
+      throw new Error(
+        "`certificateArn` or `hostedZoneId` is required to serve `domainName` over TLS.",
+      );
     }
 
     let certificateArn: pulumi.Input<string>;
@@ -93,7 +95,9 @@ export class ApiDomain extends pulumi.ComponentResource {
       );
     }
 
-    this.url = pulumi.output(`https://${args.domainName}${args.basePath ? `/${args.basePath}` : ""}`);
+    this.url = pulumi.output(
+      `https://${args.domainName}${args.basePath ? `/${args.basePath}` : ""}`,
+    );
     this.regionalDomainName = domain.regionalDomainName;
     this.registerOutputs({ url: this.url, regionalDomainName: this.regionalDomainName });
   }

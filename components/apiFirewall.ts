@@ -58,7 +58,9 @@ export class ApiFirewall extends pulumi.ComponentResource {
                   name: "AWSManagedRulesCommonRuleSet",
                   // The common set blocks bodies over 8 KB; prompts with context are longer. The
                   // proxy enforces its own body limit, so this rule only counts.
-                  ruleActionOverrides: [{ name: "SizeRestrictions_BODY", actionToUse: { count: {} } }],
+                  ruleActionOverrides: [
+                    { name: "SizeRestrictions_BODY", actionToUse: { count: {} } },
+                  ],
                 },
               },
               visibilityConfig: visibility("aws-common"),

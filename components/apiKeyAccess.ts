@@ -33,7 +33,9 @@ export class ApiKeyAccess extends pulumi.ComponentResource {
         description: "Throttle and quota per API key",
         apiStages: [{ apiId: args.restApiId, stage: args.stageName }],
         throttleSettings: { rateLimit: args.rateLimit, burstLimit: args.burstLimit },
-        quotaSettings: args.quota ? { limit: args.quota.limit, period: args.quota.period } : undefined,
+        quotaSettings: args.quota
+          ? { limit: args.quota.limit, period: args.quota.period }
+          : undefined,
         tags: args.tags,
       },
       { parent: this },

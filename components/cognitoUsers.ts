@@ -49,7 +49,11 @@ export class CognitoUsers extends pulumi.ComponentResource {
       {
         userPoolId: pool.id,
         generateSecret: false,
-        explicitAuthFlows: ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        explicitAuthFlows: [
+          "ALLOW_USER_SRP_AUTH",
+          "ALLOW_USER_PASSWORD_AUTH",
+          "ALLOW_REFRESH_TOKEN_AUTH",
+        ],
         preventUserExistenceErrors: "ENABLED",
         accessTokenValidity: validity,
         idTokenValidity: validity,

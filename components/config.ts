@@ -11,8 +11,8 @@ import { runtimeNameFor, RUNTIME_NAME_PATTERN } from "./naming";
 
 /** Log retention values CloudWatch Logs accepts (PutRetentionPolicy). */
 export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-  3288, 3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
 ] as const;
 
 /**
@@ -56,7 +56,10 @@ const authSchema = z.discriminatedUnion("mode", [
     .object({
       mode: z.literal("cognito"),
       /** An existing user pool; without it the stack creates one with an app client. */
-      userPoolArn: z.string().regex(/^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/[\w-]+$/).optional(),
+      userPoolArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/[\w-]+$/)
+        .optional(),
       scopes: z.array(z.string().min(1)).optional(),
     })
     .strict(),
@@ -88,10 +91,21 @@ const origin = z.union([z.literal("*"), z.string().regex(/^https?:\/\/[a-z0-9.-]
 
 const customDomainSchema = z
   .object({
-    domainName: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/),
-    certificateArn: z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/).optional(),
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/).optional(),
-    basePath: z.string().regex(/^[\w.-]+$/).optional(),
+    domainName: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/),
+    certificateArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/)
+      .optional(),
+    hostedZoneId: z
+      .string()
+      .regex(/^Z[A-Z0-9]+$/)
+      .optional(),
+    basePath: z
+      .string()
+      .regex(/^[\w.-]+$/)
+      .optional(),
   })
   .strict()
   .refine((d) => d.certificateArn !== undefined || d.hostedZoneId !== undefined, {
@@ -99,7 +113,11 @@ const customDomainSchema = z
   });
 
 const wafSchema = z.union([
-  z.object({ webAclArn: z.string().regex(/^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/.+$/) }).strict(),
+  z
+    .object({
+      webAclArn: z.string().regex(/^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/.+$/),
+    })
+    .strict(),
   z.object({ rateLimitPer5Minutes: integer(10, 2000000000) }).strict(),
 ]);
 
@@ -115,14 +133,19 @@ const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+
 const stackConfigSchema = z
   .object({
     modelId: z.string().regex(MODEL_ID_PATTERN),
-    modelRegion: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/).optional(),
+    modelRegion: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/)
+      .optional(),
     maxTokens: integer(1, 200000),
     temperature: z.number().min(0).max(1),
     systemPrompt: z.string().max(20000),
     guardrail: guardrailSchema.optional(),
     agentImageUri: z
       .string()
-      .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(@sha256:[0-9a-f]{64}|:[\w.-]+)$/)
+      .regex(
+        /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(@sha256:[0-9a-f]{64}|:[\w.-]+)$/,
+      )
       .optional(),
     ecrForceDelete: z.boolean(),
     runtimeName: z.string().regex(RUNTIME_NAME_PATTERN),
@@ -143,7 +166,10 @@ const stackConfigSchema = z
     manageApiGatewayAccount: z.boolean(),
     auth: authSchema,
     usagePlan: usagePlanSchema,
-    routeThrottle: z.partialRecord(z.enum(["POST /invoke", "DELETE /sessions/{sessionId}"]), throttleSchema),
+    routeThrottle: z.partialRecord(
+      z.enum(["POST /invoke", "DELETE /sessions/{sessionId}"]),
+      throttleSchema,
+    ),
     corsAllowedOrigins: z.array(origin),
     customDomain: customDomainSchema.optional(),
     waf: wafSchema.optional(),
@@ -326,7 +352,11 @@ export function parseStackConfig(
 
 function describe(value: unknown): string {
   const text = JSON.stringify(value);
-  return text === undefined ? "an empty value" : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return text === undefined
+    ? "an empty value"
+    : text.length > 80
+      ? `${text.slice(0, 77)}...`
+      : text;
 }
 
 /** Keys whose values are JSON (objects and lists) rather than scalars. */

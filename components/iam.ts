@@ -12,7 +12,9 @@ export interface Statement {
   /** Absent only in trust policies, whose resource is the role itself. */
   Resource?: pulumi.Input<string> | pulumi.Input<string>[];
   Principal?: pulumi.Input<Record<string, pulumi.Input<string> | pulumi.Input<string>[]>> | "*";
-  Condition?: pulumi.Input<Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>>;
+  Condition?: pulumi.Input<
+    Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>
+  >;
 }
 
 export function policyDocument(statements: pulumi.Input<Statement>[]): pulumi.Output<string> {
@@ -21,9 +23,10 @@ export function policyDocument(statements: pulumi.Input<Statement>[]): pulumi.Ou
 
 /** The ARN of the ECR repository an image URI (`<acct>.dkr.ecr.<region>.amazonaws.com/<repo>[@:]...`) lives in. */
 export function ecrRepositoryArn(imageOrRepoUri: string, partition: string): string {
-  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?)(?:[@:].*)?$/.exec(
-    imageOrRepoUri,
-  );
+  const match =
+    /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?)(?:[@:].*)?$/.exec(
+      imageOrRepoUri,
+    );
   if (!match) {
     throw new Error(`\`imageUri\` ${JSON.stringify(imageOrRepoUri)} is not an ECR image URI.`);
   }

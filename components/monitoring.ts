@@ -33,7 +33,10 @@ export class Monitoring extends pulumi.ComponentResource {
       const alarm = (
         suffix: string,
         description: string,
-        metric: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "okActions" | "evaluationPeriods" | "comparisonOperator">,
+        metric: Omit<
+          aws.cloudwatch.MetricAlarmArgs,
+          "alarmActions" | "okActions" | "evaluationPeriods" | "comparisonOperator"
+        >,
       ) =>
         alarms.push(
           new aws.cloudwatch.MetricAlarm(
@@ -111,28 +114,67 @@ export class Monitoring extends pulumi.ComponentResource {
             .apply(([apiName, stage, functionName, runtimeName, r]) =>
               JSON.stringify({
                 widgets: [
-                  widget("API requests and errors", [
-                    ["AWS/ApiGateway", "Count", "ApiName", apiName, "Stage", stage],
-                    [".", "4XXError", ".", ".", ".", "."],
-                    [".", "5XXError", ".", ".", ".", "."],
-                  ], 0, 0),
-                  widget("API latency (p50, p99)", [
-                    ["AWS/ApiGateway", "Latency", "ApiName", apiName, "Stage", stage, { stat: "p50" }],
-                    ["...", { stat: "p99" }],
-                  ], 12, 0),
-                  widget("Proxy invocations, errors, throttles", [
-                    ["AWS/Lambda", "Invocations", "FunctionName", functionName],
-                    [".", "Errors", ".", "."],
-                    [".", "Throttles", ".", "."],
-                  ], 0, 6),
-                  widget("Proxy time to first byte", [
-                    ["AgentcoreStream", "TimeToFirstByte", "service", "agentcore-stream-proxy", { stat: "p99" }],
-                  ], 12, 6),
-                  widget("AgentCore runtime", [
-                    ["AWS/Bedrock-AgentCore", "Invocations", "Name", runtimeName],
-                    [".", "SystemErrors", ".", "."],
-                    [".", "UserErrors", ".", "."],
-                  ], 0, 12),
+                  widget(
+                    "API requests and errors",
+                    [
+                      ["AWS/ApiGateway", "Count", "ApiName", apiName, "Stage", stage],
+                      [".", "4XXError", ".", ".", ".", "."],
+                      [".", "5XXError", ".", ".", ".", "."],
+                    ],
+                    0,
+                    0,
+                  ),
+                  widget(
+                    "API latency (p50, p99)",
+                    [
+                      [
+                        "AWS/ApiGateway",
+                        "Latency",
+                        "ApiName",
+                        apiName,
+                        "Stage",
+                        stage,
+                        { stat: "p50" },
+                      ],
+                      ["...", { stat: "p99" }],
+                    ],
+                    12,
+                    0,
+                  ),
+                  widget(
+                    "Proxy invocations, errors, throttles",
+                    [
+                      ["AWS/Lambda", "Invocations", "FunctionName", functionName],
+                      [".", "Errors", ".", "."],
+                      [".", "Throttles", ".", "."],
+                    ],
+                    0,
+                    6,
+                  ),
+                  widget(
+                    "Proxy time to first byte",
+                    [
+                      [
+                        "AgentcoreStream",
+                        "TimeToFirstByte",
+                        "service",
+                        "agentcore-stream-proxy",
+                        { stat: "p99" },
+                      ],
+                    ],
+                    12,
+                    6,
+                  ),
+                  widget(
+                    "AgentCore runtime",
+                    [
+                      ["AWS/Bedrock-AgentCore", "Invocations", "Name", runtimeName],
+                      [".", "SystemErrors", ".", "."],
+                      [".", "UserErrors", ".", "."],
+                    ],
+                    0,
+                    12,
+                  ),
                 ].map((w) => ({ ...w, properties: { ...w.properties, region: r } })),
               }),
             ),

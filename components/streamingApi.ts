@@ -253,13 +253,11 @@ export class StreamingApi extends pulumi.ComponentResource {
     // A stage only changes with a new deployment. Hash every property a client can notice (the
     // integration URI, transfer mode and timeout included): hashing ids alone would leave a stage
     // serving empty bodies after a switch to STREAM.
-    this.deploymentHash = pulumi
-      .all(routeSignatures)
-      .apply((signatures) =>
-        createHash("sha256")
-          .update(JSON.stringify({ signatures, corsAllowedOrigins: origins }))
-          .digest("hex"),
-      );
+    this.deploymentHash = pulumi.all(routeSignatures).apply((signatures) =>
+      createHash("sha256")
+        .update(JSON.stringify({ signatures, corsAllowedOrigins: origins }))
+        .digest("hex"),
+    );
 
     const deployment = new aws.apigateway.Deployment(
       `${name}-deployment`,
@@ -352,7 +350,9 @@ export class StreamingApi extends pulumi.ComponentResource {
       if (!limits) continue;
       const route = ROUTES.find((r) => `${r.method} /${r.path}` === routeKey);
       if (!route) {
-        throw new Error(`\`routeThrottle\` names ${JSON.stringify(routeKey)}, which is not a route.`);
+        throw new Error(
+          `\`routeThrottle\` names ${JSON.stringify(routeKey)}, which is not a route.`,
+        );
       }
       new aws.apigateway.MethodSettings(
         `${name}-throttle-${route.method.toLowerCase()}-${route.path.replace(/[{}]/g, "").replace(/\//g, "-")}`,
@@ -485,7 +485,7 @@ export class StreamingApi extends pulumi.ComponentResource {
     const originTemplate = [
       `#set($allowed = [${origins.map((o) => JSON.stringify(o)).join(", ")}])`,
       "#set($origin = $input.params().header.get('Origin'))",
-      "#if(\"$!origin\" == \"\")#set($origin = $input.params().header.get('origin'))#end",
+      '#if("$!origin" == "")#set($origin = $input.params().header.get(\'origin\'))#end',
       "#if($allowed.contains($origin))",
       "#set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)",
       "#end",
@@ -555,8 +555,7 @@ export class StreamingApi extends pulumi.ComponentResource {
 
     // Gateway responses take static or request-mapped headers, no templates: with several origins
     // they echo the request's Origin. They carry only API Gateway's own error text.
-    const allowOrigin =
-      anyOrigin || single ? `'${origins[0]}'` : "method.request.header.origin";
+    const allowOrigin = anyOrigin || single ? `'${origins[0]}'` : "method.request.header.origin";
     for (const responseType of CORS_GATEWAY_RESPONSES) {
       created.push(
         new aws.apigateway.Response(

@@ -142,7 +142,9 @@ export class StreamingProxy extends pulumi.ComponentResource {
             AGENT_RUNTIME_QUALIFIER: args.qualifier,
             HEARTBEAT_MS: pulumi.output(args.heartbeatMs ?? 15000).apply(String),
             MAX_BODY_BYTES: pulumi.output(args.maxBodyBytes ?? 262144).apply(String),
-            CORS_ALLOWED_ORIGINS: pulumi.output(args.corsAllowedOrigins ?? []).apply((o) => o.join(",")),
+            CORS_ALLOWED_ORIGINS: pulumi
+              .output(args.corsAllowedOrigins ?? [])
+              .apply((o) => o.join(",")),
             POWERTOOLS_SERVICE_NAME: "agentcore-stream-proxy",
             POWERTOOLS_METRICS_NAMESPACE: "AgentcoreStream",
             POWERTOOLS_LOG_LEVEL: args.logLevel ?? "INFO",

@@ -6,7 +6,9 @@ import { CapturedResource, runProgram } from "../support/run-program";
 const ofType = (resources: CapturedResource[], type: string) =>
   resources.filter((r) => r.type === type);
 const streamingMethods = (resources: CapturedResource[]) =>
-  ofType(resources, "aws:apigateway/method:Method").filter((m) => m.inputs.httpMethod !== "OPTIONS");
+  ofType(resources, "aws:apigateway/method:Method").filter(
+    (m) => m.inputs.httpMethod !== "OPTIONS",
+  );
 const withAuth = (auth: object, extra: Record<string, string> = {}) =>
   runProgram({ config: { "agentcore-stream:auth": JSON.stringify(auth), ...extra } });
 
@@ -82,7 +84,10 @@ describe("the front door under mocks", function () {
         (p) => p.inputs.function === functionArn,
       )!;
       const api = ofType(resources, "aws:apigateway/restApi:RestApi")[0];
-      assert.match(permission.inputs.sourceArn, new RegExp(`^${api.outputs.executionArn}/authorizers/.+$`));
+      assert.match(
+        permission.inputs.sourceArn,
+        new RegExp(`^${api.outputs.executionArn}/authorizers/.+$`),
+      );
     });
 
     it("none: open routes (allowed; the policy pack warns)", async () => {
@@ -135,12 +140,22 @@ describe("the front door under mocks", function () {
     });
 
     it("puts CORS headers on API Gateway's 4XX, 5XX, 401, 403 and 429 responses", () => {
-      const types = ofType(resources, "aws:apigateway/response:Response").map((r) => r.inputs.responseType);
-      for (const t of ["DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED"]) {
+      const types = ofType(resources, "aws:apigateway/response:Response").map(
+        (r) => r.inputs.responseType,
+      );
+      for (const t of [
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+        "THROTTLED",
+      ]) {
         assert.ok(types.includes(t), `no gateway response for ${t}`);
       }
       for (const r of ofType(resources, "aws:apigateway/response:Response")) {
-        assert.ok(r.inputs.responseParameters["gatewayresponse.header.Access-Control-Allow-Origin"]);
+        assert.ok(
+          r.inputs.responseParameters["gatewayresponse.header.Access-Control-Allow-Origin"],
+        );
         assert.doesNotThrow(() =>
           JSON.parse(
             r.inputs.responseTemplates["application/json"]
@@ -169,7 +184,9 @@ describe("the front door under mocks", function () {
       const plain = await runProgram({ config: { "agentcore-stream:corsAllowedOrigins": "[]" } });
       assert.equal(ofType(plain, "aws:apigateway/response:Response").length, 0);
       assert.equal(
-        ofType(plain, "aws:apigateway/method:Method").filter((m) => m.inputs.httpMethod === "OPTIONS").length,
+        ofType(plain, "aws:apigateway/method:Method").filter(
+          (m) => m.inputs.httpMethod === "OPTIONS",
+        ).length,
         0,
       );
     });
@@ -179,7 +196,9 @@ describe("the front door under mocks", function () {
     it("throttles single routes beside the stage", async () => {
       const resources = await runProgram({
         config: {
-          "agentcore-stream:routeThrottle": JSON.stringify({ "POST /invoke": { rateLimit: 2, burstLimit: 4 } }),
+          "agentcore-stream:routeThrottle": JSON.stringify({
+            "POST /invoke": { rateLimit: 2, burstLimit: 4 },
+          }),
         },
       });
       const settings = ofType(resources, "aws:apigateway/methodSettings:MethodSettings");
@@ -202,7 +221,10 @@ describe("the front door under mocks", function () {
       });
       const [cert] = ofType(resources, "aws:acm/certificate:Certificate");
       assert.equal(cert.inputs.validationMethod, "DNS");
-      assert.equal(ofType(resources, "aws:acm/certificateValidation:CertificateValidation").length, 1);
+      assert.equal(
+        ofType(resources, "aws:acm/certificateValidation:CertificateValidation").length,
+        1,
+      );
       const [domain] = ofType(resources, "aws:apigateway/domainName:DomainName");
       assert.equal(domain.inputs.securityPolicy, "TLS_1_2");
       assert.deepEqual(domain.inputs.endpointConfiguration, { types: "REGIONAL" });
@@ -216,7 +238,10 @@ describe("the front door under mocks", function () {
       const certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abc-123";
       const resources = await runProgram({
         config: {
-          "agentcore-stream:customDomain": JSON.stringify({ domainName: "agent.example.com", certificateArn }),
+          "agentcore-stream:customDomain": JSON.stringify({
+            domainName: "agent.example.com",
+            certificateArn,
+          }),
         },
       });
       assert.equal(ofType(resources, "aws:acm/certificate:Certificate").length, 0);
@@ -228,7 +253,9 @@ describe("the front door under mocks", function () {
     it("rejects a domain with neither certificate nor zone", async () => {
       await assert.rejects(
         runProgram({
-          config: { "agentcore-stream:customDomain": JSON.stringify({ domainName: "agent.example.com" }) },
+          config: {
+            "agentcore-stream:customDomain": JSON.stringify({ domainName: "agent.example.com" }),
+          },
         }),
         /`agentcore-stream:customDomain`/,
       );
@@ -297,14 +324,20 @@ describe("the front door under mocks", function () {
       const resources = await runProgram();
       const [dashboard] = ofType(resources, "aws:cloudwatch/dashboard:Dashboard");
       const body = JSON.parse(dashboard.inputs.dashboardBody);
-      const namespaces = new Set(body.widgets.flatMap((w: any) => w.properties.metrics.map((m: any) => m[0])));
-      for (const ns of ["AWS/ApiGateway", "AWS/Lambda", "AWS/Bedrock-AgentCore"]) assert.ok(namespaces.has(ns));
+      const namespaces = new Set(
+        body.widgets.flatMap((w: any) => w.properties.metrics.map((m: any) => m[0])),
+      );
+      for (const ns of ["AWS/ApiGateway", "AWS/Lambda", "AWS/Bedrock-AgentCore"])
+        assert.ok(namespaces.has(ns));
       assert.equal(ofType(resources, "aws:cloudwatch/metricAlarm:MetricAlarm").length, 0);
     });
 
     it("turns X-Ray off on the stage and the Lambda when told to", async () => {
       const resources = await runProgram({ config: { "agentcore-stream:tracing": "false" } });
-      assert.equal(ofType(resources, "aws:apigateway/stage:Stage")[0].inputs.xrayTracingEnabled, false);
+      assert.equal(
+        ofType(resources, "aws:apigateway/stage:Stage")[0].inputs.xrayTracingEnabled,
+        false,
+      );
       assert.deepEqual(ofType(resources, "aws:lambda/function:Function")[0].inputs.tracingConfig, {
         mode: "PassThrough",
       });

@@ -44,10 +44,16 @@ const asList = <X>(value: X | X[] | undefined): X[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Every IAM-style document the program writes, with where it came from. */
-function allPolicyDocuments(resources: CapturedResource[]): { from: string; statements: Statement[] }[] {
+function allPolicyDocuments(
+  resources: CapturedResource[],
+): { from: string; statements: Statement[] }[] {
   const documents: { from: string; statements: Statement[] }[] = [];
   for (const r of resources) {
-    if (r.type === T.role) documents.push({ from: `${r.name} trust`, statements: statementsOf(r.inputs.assumeRolePolicy) });
+    if (r.type === T.role)
+      documents.push({
+        from: `${r.name} trust`,
+        statements: statementsOf(r.inputs.assumeRolePolicy),
+      });
     if (r.type === T.rolePolicy || r.type === T.resourcePolicy) {
       documents.push({ from: r.name, statements: statementsOf(r.inputs.policy) });
     }
@@ -77,19 +83,18 @@ describe("the program under mocks (dev stack)", function () {
 
   describe("components", () => {
     it("registers each component under its type token", () => {
-      const components = resources.filter((r) => !r.custom && r.type.startsWith("agentcore-stream:"));
-      assert.deepEqual(
-        [...new Set(components.map((c) => c.type))].sort(),
-        [
-          "agentcore-stream:index:AgentImage",
-          "agentcore-stream:index:AgentRuntime",
-          "agentcore-stream:index:AgentRuntimeAccess",
-          "agentcore-stream:index:ApiKeyAccess",
-          "agentcore-stream:index:Monitoring",
-          "agentcore-stream:index:StreamingApi",
-          "agentcore-stream:index:StreamingProxy",
-        ],
+      const components = resources.filter(
+        (r) => !r.custom && r.type.startsWith("agentcore-stream:"),
       );
+      assert.deepEqual([...new Set(components.map((c) => c.type))].sort(), [
+        "agentcore-stream:index:AgentImage",
+        "agentcore-stream:index:AgentRuntime",
+        "agentcore-stream:index:AgentRuntimeAccess",
+        "agentcore-stream:index:ApiKeyAccess",
+        "agentcore-stream:index:Monitoring",
+        "agentcore-stream:index:StreamingApi",
+        "agentcore-stream:index:StreamingProxy",
+      ]);
     });
 
     it("parents every resource to a component and prefixes its name with the component's", () => {
@@ -98,7 +103,10 @@ describe("the program under mocks (dev stack)", function () {
         if (r.type.startsWith("agentcore-stream:") && r.parent === "") continue;
         const parent = byUrn.get(r.parent ?? "");
         assert.ok(parent, `${r.type} ${r.name} has no component parent`);
-        assert.ok(r.name.startsWith(`${parent.name}-`), `${r.name} is not prefixed by ${parent.name}`);
+        assert.ok(
+          r.name.startsWith(`${parent.name}-`),
+          `${r.name} is not prefixed by ${parent.name}`,
+        );
       }
     });
   });
@@ -151,7 +159,10 @@ describe("the program under mocks (dev stack)", function () {
     it("creates the execution role policy before the runtime", () => {
       const runtime = one(resources, T.runtime);
       const policy = one(resources, T.rolePolicy, "agent-role-policy");
-      assert.ok(runtime.dependencies.includes(policy.urn), "the runtime does not depend on its role policy");
+      assert.ok(
+        runtime.dependencies.includes(policy.urn),
+        "the runtime does not depend on its role policy",
+      );
     });
 
     it("trusts only bedrock-agentcore from this account", () => {
@@ -165,11 +176,15 @@ describe("the program under mocks (dev stack)", function () {
     });
 
     it("lets the agent pull only its own repository and call only the configured model", () => {
-      const statements = statementsOf(one(resources, T.rolePolicy, "agent-role-policy").inputs.policy);
+      const statements = statementsOf(
+        one(resources, T.rolePolicy, "agent-role-policy").inputs.policy,
+      );
       const pull = statements.find((s) => s.Sid === "PullAgentImage")!;
       const repoName = one(resources, T.repository).outputs.url.split("/").pop();
       assert.equal(pull.Resource, `arn:aws:ecr:us-east-1:123456789012:repository/${repoName}`);
-      const models = statements.filter((s) => asList(s.Action).some((a) => a.startsWith("bedrock:")));
+      const models = statements.filter((s) =>
+        asList(s.Action).some((a) => a.startsWith("bedrock:")),
+      );
       assert.deepEqual(
         models.flatMap((s) => asList(s.Resource)),
         [
@@ -178,9 +193,12 @@ describe("the program under mocks (dev stack)", function () {
         ],
       );
       const metrics = statements.find((s) => s.Sid === "RuntimeMetrics")!;
-      assert.deepEqual(metrics.Condition, { StringEquals: { "cloudwatch:namespace": "bedrock-agentcore" } });
+      assert.deepEqual(metrics.Condition, {
+        StringEquals: { "cloudwatch:namespace": "bedrock-agentcore" },
+      });
       const logs = statements.filter((s) => s.Sid.startsWith("RuntimeLog"));
-      for (const s of logs) assert.match(String(s.Resource), /log-group:\/aws\/bedrock-agentcore\/runtimes\/\*/);
+      for (const s of logs)
+        assert.match(String(s.Resource), /log-group:\/aws\/bedrock-agentcore\/runtimes\/\*/);
     });
 
     it("pins the endpoint to the runtime's version", () => {
@@ -221,7 +239,10 @@ describe("the program under mocks (dev stack)", function () {
       for (const { from, statements } of allPolicyDocuments(resources)) {
         for (const s of statements) {
           for (const action of asList(s.Action)) {
-            assert.ok(!action.includes("*"), `${from}/${s.Sid} grants the wildcard action ${action}`);
+            assert.ok(
+              !action.includes("*"),
+              `${from}/${s.Sid} grants the wildcard action ${action}`,
+            );
           }
         }
       }
@@ -239,7 +260,9 @@ describe("the program under mocks (dev stack)", function () {
     });
 
     it("lets the proxy invoke only this runtime and its endpoint", () => {
-      const statements = statementsOf(one(resources, T.rolePolicy, "proxy-role-policy").inputs.policy);
+      const statements = statementsOf(
+        one(resources, T.rolePolicy, "proxy-role-policy").inputs.policy,
+      );
       const invoke = statements.find((s) => s.Sid === "InvokeTheAgent")!;
       assert.deepEqual(asList(invoke.Action), [
         "bedrock-agentcore:InvokeAgentRuntime",
@@ -273,7 +296,10 @@ describe("the program under mocks (dev stack)", function () {
       const logGroup = one(resources, T.logGroup, "proxy-logs");
       assert.equal(logGroup.inputs.retentionInDays, 7);
       assert.equal(fn.inputs.loggingConfig.logGroup, logGroup.outputs.name);
-      assert.ok(fn.dependencies.includes(logGroup.urn), "the function does not wait for its log group");
+      assert.ok(
+        fn.dependencies.includes(logGroup.urn),
+        "the function does not wait for its log group",
+      );
     });
   });
 
@@ -285,7 +311,9 @@ describe("the program under mocks (dev stack)", function () {
     });
 
     it("routes POST /invoke and DELETE /sessions/{sessionId}", () => {
-      const methods = ofType(resources, T.method).map((m) => m.inputs.httpMethod).sort();
+      const methods = ofType(resources, T.method)
+        .map((m) => m.inputs.httpMethod)
+        .sort();
       // OPTIONS: Pulumi.dev.yaml allows the local page's origin.
       assert.deepEqual(methods, ["DELETE", "OPTIONS", "OPTIONS", "POST"]);
     });
@@ -328,7 +356,10 @@ describe("the program under mocks (dev stack)", function () {
       const format = JSON.parse(stage.inputs.accessLogSettings.format);
       assert.equal(format.responseTransferMode, "$context.integration.responseTransferMode");
       for (const field of ["status", "responseLatency", "responseLength"]) assert.ok(format[field]);
-      assert.equal(stage.inputs.accessLogSettings.destinationArn, one(resources, T.logGroup, "api-access-logs").outputs.arn);
+      assert.equal(
+        stage.inputs.accessLogSettings.destinationArn,
+        one(resources, T.logGroup, "api-access-logs").outputs.arn,
+      );
       const settings = one(resources, T.methodSettings).inputs.settings;
       assert.equal(settings.throttlingRateLimit, 5);
       assert.equal(settings.throttlingBurstLimit, 10);
@@ -338,7 +369,10 @@ describe("the program under mocks (dev stack)", function () {
     it("deploys after every route and integration exists", () => {
       const deployment = one(resources, T.deployment);
       for (const r of [...ofType(resources, T.method), ...ofType(resources, T.integration)]) {
-        assert.ok(deployment.dependencies.includes(r.urn), `${r.name} is not a deployment dependency`);
+        assert.ok(
+          deployment.dependencies.includes(r.urn),
+          `${r.name} is not a deployment dependency`,
+        );
       }
       assert.match(deployment.inputs.triggers.redeployment, /^[0-9a-f]{64}$/);
     });
@@ -346,9 +380,18 @@ describe("the program under mocks (dev stack)", function () {
 
   describe("stack outputs", () => {
     it("gives the invoke URL and a ready curl command", () => {
-      assert.match(String(run.exports.invokeUrl), /^https:\/\/.+\.execute-api\.us-east-1\.amazonaws\.com\/v1\/invoke$/);
-      assert.match(String(run.exports.curlCommand), /^curl --no-buffer -X POST https:\/\/.+\/v1\/invoke /);
-      assert.match(String(run.exports.runtimeArn), /^arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime\//);
+      assert.match(
+        String(run.exports.invokeUrl),
+        /^https:\/\/.+\.execute-api\.us-east-1\.amazonaws\.com\/v1\/invoke$/,
+      );
+      assert.match(
+        String(run.exports.curlCommand),
+        /^curl --no-buffer -X POST https:\/\/.+\/v1\/invoke /,
+      );
+      assert.match(
+        String(run.exports.runtimeArn),
+        /^arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime\//,
+      );
       assert.ok(run.exports.functionName);
       assert.match(String(run.exports.proxyLogGroupName), /^\/aws\/lambda\//);
       assert.match(String(run.exports.accessLogGroupName), /^\/aws\/apigateway\//);
@@ -384,14 +427,18 @@ describe("the program under mocks (prod stack)", function () {
   });
 
   it("grants a global profile in the model's region and applies the guardrail", () => {
-    const statements = statementsOf(one(resources, T.rolePolicy, "agent-role-policy").inputs.policy);
+    const statements = statementsOf(
+      one(resources, T.rolePolicy, "agent-role-policy").inputs.policy,
+    );
     const resourcesGranted = statements.flatMap((s) => asList(s.Resource));
     assert.ok(
       resourcesGranted.includes(
         "arn:aws:bedrock:us-west-2:123456789012:inference-profile/global.anthropic.claude-sonnet-4-5-20250929-v1:0",
       ),
     );
-    assert.ok(resourcesGranted.includes("arn:aws:bedrock:us-west-2:123456789012:guardrail/abcd1234efgh"));
+    assert.ok(
+      resourcesGranted.includes("arn:aws:bedrock:us-west-2:123456789012:guardrail/abcd1234efgh"),
+    );
     const env = one(resources, T.runtime).inputs.environmentVariables;
     assert.equal(env.GUARDRAIL_ID, "abcd1234efgh");
     assert.equal(env.GUARDRAIL_VERSION, "3");
@@ -410,7 +457,10 @@ describe("program variants under mocks", function () {
     const resources = await runProgram({ config: { "agentcore-stream:agentImageUri": uri } });
     assert.equal(ofType(resources, T.image).length, 0);
     assert.equal(ofType(resources, T.repository).length, 0);
-    assert.equal(one(resources, T.runtime).inputs.agentRuntimeArtifact.containerConfiguration.containerUri, uri);
+    assert.equal(
+      one(resources, T.runtime).inputs.agentRuntimeArtifact.containerConfiguration.containerUri,
+      uri,
+    );
     const pull = statementsOf(one(resources, T.rolePolicy, "agent-role-policy").inputs.policy).find(
       (s) => s.Sid === "PullAgentImage",
     )!;

@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
  * runs and every policy document is complete.
  */
 export function awsMocks(region: string, accountId = "123456789012"): pulumi.runtime.Mocks {
-  const shortHash = (value: string) => createHash("sha256").update(value).digest("hex").slice(0, 10);
+  const shortHash = (value: string) =>
+    createHash("sha256").update(value).digest("hex").slice(0, 10);
   return {
     call(args: pulumi.runtime.MockCallArgs) {
       switch (args.token) {
@@ -57,11 +58,17 @@ export function awsMocks(region: string, accountId = "123456789012"): pulumi.run
         }
         case "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime":
           state.agentRuntimeId = `${String(inputs.agentRuntimeName)}-${shortHash(id)}`;
-          state.agentRuntimeArn = arnOf("bedrock-agentcore", `runtime/${String(state.agentRuntimeId)}`);
+          state.agentRuntimeArn = arnOf(
+            "bedrock-agentcore",
+            `runtime/${String(state.agentRuntimeId)}`,
+          );
           state.agentRuntimeVersion = "1";
           break;
         case "aws:bedrock/agentcoreAgentRuntimeEndpoint:AgentcoreAgentRuntimeEndpoint":
-          state.agentRuntimeArn = arnOf("bedrock-agentcore", `runtime/${String(inputs.agentRuntimeId)}`);
+          state.agentRuntimeArn = arnOf(
+            "bedrock-agentcore",
+            `runtime/${String(inputs.agentRuntimeId)}`,
+          );
           state.agentRuntimeEndpointArn = `${String(state.agentRuntimeArn)}/runtime-endpoint/${String(inputs.name)}`;
           break;
         case "aws:apigateway/restApi:RestApi":

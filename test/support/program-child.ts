@@ -67,13 +67,18 @@ async function main(): Promise<void> {
 
   // The mocks API hides a registration's parent and dependencies; read them off the request.
   const monitor = pulumi.runtime.getMonitor() as unknown as {
-    registerResource(req: RegisterRequest, callback: (err: unknown, res: RegisterResponse) => void): void;
+    registerResource(
+      req: RegisterRequest,
+      callback: (err: unknown, res: RegisterResponse) => void,
+    ): void;
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) =>
     register(req, (err, res) => {
       if (!err && res) {
-        const entry = pending.find((p) => p.type === req.getType() && p.name === req.getName() && p.urn === "");
+        const entry = pending.find(
+          (p) => p.type === req.getType() && p.name === req.getName() && p.urn === "",
+        );
         if (entry) {
           entry.urn = res.getUrn();
           entry.parent = req.getParent();
@@ -84,7 +89,10 @@ async function main(): Promise<void> {
       callback(err, res);
     });
 
-  const program = (await import(request.program ?? path.join(REPO_ROOT, "index.ts"))) as Record<string, unknown>;
+  const program = (await import(request.program ?? path.join(REPO_ROOT, "index.ts"))) as Record<
+    string,
+    unknown
+  >;
   if (request.extraResources) {
     const extra = new Function(`return (${request.extraResources});`)() as (
       p: typeof pulumi,
@@ -102,9 +110,7 @@ async function main(): Promise<void> {
     }
   }
   await pulumi.runtime.disconnect();
-  process.stdout.write(
-    `${JSON.stringify({ resources: [...registrations.values()], exports })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify({ resources: [...registrations.values()], exports })}\n`);
 }
 
 interface RegisterRequest {

@@ -63,7 +63,8 @@ export async function runProgramFull(options: RunProgramOptions = {}): Promise<P
       },
       (error, out, err) => {
         if (error) {
-          const reason = /PROGRAM_ERROR (.*)/.exec(err)?.[1] ?? err.trim().split("\n").slice(-5).join("\n");
+          const reason =
+            /PROGRAM_ERROR (.*)/.exec(err)?.[1] ?? err.trim().split("\n").slice(-5).join("\n");
           reject(new Error(reason || error.message));
         } else {
           resolve(out);
