@@ -1,0 +1,53 @@
+// The Dockerfile cannot be built here (no Docker engine), so its contract is checked as text:
+// linux/arm64, Node.js 24, non-root, nothing but the bundle, the AgentCore port.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+const dockerfile = readFileSync(new URL("../Dockerfile", import.meta.url), "utf8");
+const dockerignore = readFileSync(new URL("../.dockerignore", import.meta.url), "utf8");
+
+/** Instructions (comments and blank lines dropped), grouped by stage. */
+function stages(): string[][] {
+  const result: string[][] = [];
+  for (const line of dockerfile.split("\n").map((text) => text.trim())) {
+    if (line === "" || line.startsWith("#")) continue;
+    if (line.startsWith("FROM ")) result.push([]);
+    result.at(-1)?.push(line);
+  }
+  return result;
+}
+
+describe("Dockerfile", function () {
+  const [build, runtime, ...extra] = stages();
+
+  it("has a build stage on the builder's platform and one runtime stage", function () {
+    assert.equal(extra.length, 0);
+    assert.match(build![0]!, /^FROM --platform=\$BUILDPLATFORM node:24[-\w.]*slim AS build$/);
+    assert.ok(build!.includes("RUN npm ci --ignore-scripts --no-audit --no-fund"));
+    assert.ok(build!.includes("RUN node build.ts"));
+  });
+
+  it("runs Node.js 24 slim on linux/arm64", function () {
+    assert.match(runtime![0]!, /^FROM --platform=linux\/arm64 node:24[-\w.]*slim$/);
+  });
+
+  it("copies nothing into the image but the bundle", function () {
+    const copies = runtime!.filter((line) => line.startsWith("COPY ") || line.startsWith("ADD "));
+    assert.deepEqual(copies, [
+      "COPY --from=build --chown=root:root --chmod=444 /build/dist/main.mjs ./main.mjs",
+    ]);
+  });
+
+  it("runs as a non-root user, on port 8080, with node as PID 1", function () {
+    const user = runtime!.find((line) => line.startsWith("USER "));
+    assert.ok(user, "a USER instruction");
+    assert.doesNotMatch(user, /^USER (root|0)(:|$)/);
+    assert.ok(runtime!.includes("EXPOSE 8080"));
+    assert.equal(runtime!.at(-1), 'CMD ["node", "main.mjs"]');
+  });
+
+  it("keeps node_modules, dist and tests out of the build context", function () {
+    const ignored = dockerignore.split("\n").map((line) => line.trim());
+    for (const entry of ["node_modules", "dist", "test"]) assert.ok(ignored.includes(entry), entry);
+  });
+});

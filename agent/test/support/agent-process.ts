@@ -1,0 +1,122 @@
+// Runs the built agent bundle (dist/main.mjs) as a child process, the way the container runs it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+export const BUNDLE = fileURLToPath(new URL("../../dist/main.mjs", import.meta.url));
+
+export interface AgentProcess {
+  readonly port: number;
+  readonly baseUrl: string;
+  /** Everything the process wrote so far (stdout and stderr), for failure messages. */
+  output(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The child's whole environment: nothing is inherited, so the host's AWS profile, credentials or
+ * region can never leak into a test. Credentials are dummies; the stand-in does not check them.
+ */
+export function agentEnv(
+  standinEndpoint: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: process.env.HOME ?? "/tmp",
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "AKIDSTANDIN",
+    AWS_SECRET_ACCESS_KEY: "standin-secret",
+    AWS_CONFIG_FILE: "/nonexistent/aws-config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: standinEndpoint,
+    MODEL_ID: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+    ...extra,
+  };
+}
+
+function collect(child: ChildProcess): () => string {
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  return () => output;
+}
+
+/** Starts the bundle and resolves once GET /ping answers. */
+export async function startAgent(env: Record<string, string>): Promise<AgentProcess> {
+  const port = Number(env.PORT ?? (await freePort()));
+  const child = spawn(process.execPath, [BUNDLE], {
+    env: { ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output = collect(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  // Readiness by polling, bounded by a generous deadline (a loaded CI machine can be slow to start).
+  const deadline = Date.now() + 20_000;
+  let ready = false;
+  while (!ready) {
+    const outcome = await Promise.race([
+      exited.then((code) => ({ exitedWith: code })),
+      fetch(`${baseUrl}/ping`).then(
+        (response) => ({ ok: response.ok }),
+        () => ({ ok: false }),
+      ),
+    ]);
+    if ("exitedWith" in outcome) {
+      throw new Error(
+        `the agent exited with ${outcome.exitedWith} before it was ready:\n${output()}`,
+      );
+    }
+    ready = outcome.ok;
+    if (!ready) {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`the agent did not answer /ping in time:\n${output()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  return {
+    port,
+    baseUrl,
+    output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
+/** Runs the bundle until it exits by itself (it should, on bad configuration). */
+export async function runUntilExit(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [BUNDLE], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const output = collect(child);
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const code = await new Promise<number | null>((resolve) =>
+    child.once("exit", (exitCode) => resolve(exitCode)),
+  );
+  clearTimeout(timer);
+  return { code, output: output() };
+}

@@ -1,0 +1,90 @@
+import { buildSync } from "esbuild";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+
+export interface HandlerBundle {
+  /** Absolute output folder. */
+  dir: string;
+  /** The bundle's file name inside `dir`. */
+  entry: string;
+  /** The Lambda handler string. */
+  handler: string;
+  /** Every file in `dir` that belongs in the Lambda zip (the bundle and its source map). */
+  files: string[];
+  /** Size of the entry file in bytes. */
+  bytes: number;
+}
+
+export interface BuildHandlerOptions {
+  /** Output folder; default `<repo>/dist/handler`. */
+  outdir?: string;
+  /** Default true; false gives the naive baseline the benchmark compares against. */
+  minify?: boolean;
+  /** A separate `.map` file, linked from the bundle; default true. */
+  sourcemap?: boolean;
+}
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+const ENTRY_POINT = path.join(__dirname, "src", "index.ts");
+const ENTRY = "index.js";
+
+/**
+ * Bundles the proxy into one file for the `nodejs24.x` runtime. Synchronous on purpose: a Pulumi
+ * ComponentResource constructor calls it.
+ *
+ * Format: CommonJS. The AWS SDK v3 (and the smithy packages under it) call `require("node:…")`
+ * at run time; bundled as ESM, esbuild turns those into a `__require` shim that throws
+ * `Dynamic require of "node:https" is not supported` at init unless a banner recreates
+ * `require` with `createRequire(import.meta.url)`. CommonJS has a real `require`, needs no
+ * banner, and loads synchronously at init. Nothing here needs ESM (no top-level await), and
+ * esbuild tree-shakes ESM inputs (zod, eventsource-parser) the same in either output format.
+ *
+ * Every dependency goes inside, the AgentCore client included: the runtime's built-in SDK is
+ * whatever version AWS ships that month, while the bundle carries the version in the lockfile
+ * (RetryableConflictException, for one, needs client >= 3.1050.0).
+ *
+ * Deterministic: esbuild's output depends only on its inputs; the source map names sources by
+ * paths relative to the output folder and carries no source text (`sourcesContent: false`).
+ */
+export function buildHandler(options: BuildHandlerOptions = {}): HandlerBundle {
+  const dir = path.resolve(options.outdir ?? path.join(REPO_ROOT, "dist", "handler"));
+  const minify = options.minify ?? true;
+  const sourcemap = options.sourcemap ?? true;
+
+  const result = buildSync({
+    entryPoints: [ENTRY_POINT],
+    outfile: path.join(dir, ENTRY),
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node24",
+    minify,
+    // "linked": a separate .map file plus the sourceMappingURL comment that Node's
+    // --enable-source-maps needs to find it ("external" would omit the comment).
+    sourcemap: sourcemap ? "linked" : false,
+    sourcesContent: false,
+    // Keep the license comments, at the end of the file, out of the way.
+    legalComments: "eof",
+    logLevel: "silent",
+    absWorkingDir: REPO_ROOT,
+    write: false,
+  });
+  if (result.errors.length > 0) {
+    throw new Error(`handler bundle failed: ${result.errors.map((e) => e.text).join("; ")}`);
+  }
+
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  for (const file of result.outputFiles) {
+    writeFileSync(file.path, file.contents);
+    files.push(path.relative(dir, file.path));
+  }
+  files.sort();
+  return {
+    dir,
+    entry: ENTRY,
+    handler: `${path.basename(ENTRY, ".js")}.handler`,
+    files,
+    bytes: statSync(path.join(dir, ENTRY)).size,
+  };
+}

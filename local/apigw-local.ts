@@ -1,0 +1,189 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pipeline } from "node:stream/promises";
+import {
+  buildProxyEvent,
+  decodeLambdaResponse,
+  type LambdaHttpResponse,
+  type StreamingInvoker,
+} from "./apigw-decode";
+
+/**
+ * The local API Gateway of `npm run dev`: the REST API's routes (POST /invoke,
+ * DELETE /sessions/{id}, OPTIONS on both), its API key check (`x-api-key`; a missing or wrong key
+ * gets API Gateway's 403 `{"message":"Forbidden"}`), the proxy events it sends the function and
+ * the decoding of the function's streamed answer (prelude + 8 NUL bytes + body). `GET /` serves
+ * the web page, which API Gateway does not do: it is what makes the page same-origin locally.
+ */
+
+export interface LocalGatewayOptions {
+  host?: string;
+  port?: number;
+  stage?: string;
+  apiKey: string;
+  /** Served at GET / (re-read on each request, so edits show on reload). */
+  pagePath?: string;
+  integrationTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalGateway {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+const ROUTES: { pattern: RegExp; methods: string[] }[] = [
+  { pattern: /^\/invoke$/, methods: ["POST", "OPTIONS"] },
+  { pattern: /^\/sessions\/[^/]+$/, methods: ["DELETE", "OPTIONS"] },
+];
+
+export async function startLocalGateway(
+  invoker: StreamingInvoker,
+  options: LocalGatewayOptions,
+): Promise<LocalGateway> {
+  const server = createServer((req, res) => {
+    serve(invoker, options, req, res).catch((err: unknown) => {
+      options.log?.(`gateway error: ${String(err)}`);
+      if (!res.headersSent) gatewayError(res, 500, "Internal server error", "-");
+      else res.destroy();
+    });
+  });
+  const host = options.host ?? "127.0.0.1";
+  await listen(server, options.port ?? 0, host);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`,
+    server,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Listens, turning EADDRINUSE into an error that names the port. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(err.code === "EADDRINUSE" ? new PortInUseError(port, host) : err);
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+export class PortInUseError extends Error {
+  override name = "PortInUseError";
+  constructor(
+    readonly port: number,
+    readonly host: string,
+  ) {
+    super(`port ${port} on ${host} is already in use`);
+  }
+}
+
+async function serve(
+  invoker: StreamingInvoker,
+  options: LocalGatewayOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const requestId = randomUUID();
+  const url = new URL(req.url ?? "/", "http://local");
+  const method = req.method ?? "GET";
+  const started = Date.now();
+  res.on("close", () =>
+    options.log?.(
+      `${method} ${url.pathname} → ${res.statusCode}${res.writableFinished ? "" : " (client went away)"} ${Date.now() - started} ms`,
+    ),
+  );
+
+  if (method === "GET" && (url.pathname === "/" || url.pathname === "/index.html")) {
+    if (options.pagePath === undefined) return gatewayError(res, 404, "Not Found", requestId);
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" });
+    res.end(readFileSync(options.pagePath));
+    return;
+  }
+  const route = ROUTES.find((r) => r.pattern.test(url.pathname));
+  if (route === undefined || !route.methods.includes(method)) {
+    // What API Gateway answers for a resource or method it does not have.
+    return gatewayError(res, 403, "Missing Authentication Token", requestId);
+  }
+  // Preflights carry no API key (browsers never send custom headers on them): OPTIONS does not
+  // require one and goes to the function, which answers CORS.
+  if (method !== "OPTIONS" && req.headers["x-api-key"] !== options.apiKey) {
+    return gatewayError(res, 403, "Forbidden", requestId);
+  }
+
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    headers[req.rawHeaders[i]] = req.rawHeaders[i + 1];
+  }
+  const event = buildProxyEvent({
+    method,
+    path: req.url ?? "/",
+    headers,
+    body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+    stage: options.stage ?? "local",
+    requestId,
+    identity:
+      method === "OPTIONS"
+        ? {}
+        : { apiKey: options.apiKey, apiKeyId: "local-dev-key-id", sourceIp: "127.0.0.1" },
+  });
+
+  const wire = invoker.invoke(event, { deadlineMs: options.integrationTimeoutMs ?? 900_000 });
+  res.on("close", () => {
+    // The client went away: tell the function (lambda-host's Invocation.disconnect).
+    if (!res.writableFinished) {
+      if (typeof wire.disconnect === "function") wire.disconnect();
+      else wire.destroy();
+    }
+  });
+  let response: LambdaHttpResponse;
+  try {
+    response = await decodeLambdaResponse(wire);
+  } catch {
+    return gatewayError(res, 502, "Internal server error", requestId);
+  }
+  const out: Record<string, string | string[]> = {
+    ...response.multiValueHeaders,
+    ...response.headers,
+    "x-amzn-RequestId": requestId,
+  };
+  if (response.cookies.length > 0) out["Set-Cookie"] = response.cookies;
+  res.writeHead(response.statusCode, out);
+  res.flushHeaders();
+  try {
+    await pipeline(response.body, res);
+  } catch {
+    res.destroy();
+  }
+}
+
+function gatewayError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  requestId: string,
+): void {
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "x-amzn-RequestId": requestId,
+    "x-amzn-ErrorType":
+      status === 403
+        ? "ForbiddenException"
+        : status === 502
+          ? "InternalServerErrorException"
+          : "NotFoundException",
+  });
+  res.end(JSON.stringify({ message }));
+}

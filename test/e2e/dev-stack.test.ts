@@ -1,0 +1,290 @@
+import { strict as assert } from "node:assert";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  BedrockAgentCoreClient,
+  InvokeAgentRuntimeCommand,
+} from "@aws-sdk/client-bedrock-agentcore";
+import { PortInUseError } from "../../local/apigw-local";
+import {
+  LOCAL_REGION,
+  LOCAL_RUNTIME_ARN,
+  startDevStack,
+  type DevStack,
+} from "../../local/dev-stack";
+
+/**
+ * The whole local chain through real HTTP: local API Gateway → proxy bundle in the Lambda host →
+ * AgentCore stand-in (SigV4 verified) → agent bundle (child process) → offline ConverseStream
+ * stand-in. Assertions are on order and outcome; time limits only turn hangs into failures.
+ */
+
+interface SseEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads an SSE response as it streams, recording each event and what had arrived by then. */
+class SseStream {
+  readonly events: SseEvent[] = [];
+  readonly ended: Promise<void>;
+  private buffer = "";
+  private waiters: { test: () => boolean; resolve: () => void }[] = [];
+
+  constructor(response: Response) {
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    this.ended = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        this.feed(value);
+      }
+    })();
+    this.ended.catch(() => undefined);
+  }
+
+  get text(): string {
+    return this.events
+      .filter((e) => e.event === "text")
+      .map((e) => e.data.text as string)
+      .join("");
+  }
+
+  waitFor(test: () => boolean, ms = 20_000, what = "an event"): Promise<void> {
+    if (test()) return Promise.resolve();
+    return within(
+      new Promise<void>((resolve) => this.waiters.push({ test, resolve })),
+      ms,
+      `never saw ${what}; events: ${JSON.stringify(this.events)}`,
+    );
+  }
+
+  private feed(chunk: string): void {
+    this.buffer += chunk;
+    let at: number;
+    while ((at = this.buffer.indexOf("\n\n")) !== -1) {
+      const block = this.buffer.slice(0, at);
+      this.buffer = this.buffer.slice(at + 2);
+      let event = "message";
+      const data: string[] = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event: ")) event = line.slice(7);
+        else if (line.startsWith("data: ")) data.push(line.slice(6));
+      }
+      if (data.length === 0) continue;
+      this.events.push({ event, data: JSON.parse(data.join("\n")) as Record<string, unknown> });
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.test()) return true;
+        w.resolve();
+        return false;
+      });
+    }
+  }
+}
+
+function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+describe("e2e: the local dev stack", function () {
+  this.timeout(60_000);
+  let stack: DevStack;
+
+  before(async function () {
+    stack = await startDevStack({
+      handlerOutdir: path.join(os.tmpdir(), `agentcore-stream-e2e-${process.pid}`),
+      proxyLogLevel: "SILENT",
+      // Slow enough that an abort or a kill lands mid-answer even on a loaded machine.
+      wordDelayMs: 40,
+    });
+  });
+
+  after(async () => {
+    await stack?.stop();
+  });
+
+  function invoke(body: unknown, init: { key?: string | null; signal?: AbortSignal } = {}) {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (init.key !== null) headers["x-api-key"] = init.key ?? stack.apiKey;
+    return fetch(`${stack.gatewayUrl}/invoke`, {
+      method: "POST",
+      headers,
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      signal: init.signal,
+    });
+  }
+
+  it("serves the page at GET /", async () => {
+    const res = await fetch(`${stack.gatewayUrl}/`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /text\/html/);
+    assert.match(await res.text(), /X-Session-Id/);
+  });
+
+  it("streams: the first text delta arrives before the answer is finished", async () => {
+    const res = await invoke({ prompt: "Hello streaming world" });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /text\/event-stream/);
+    const sse = new SseStream(res);
+    await sse.waitFor(() => sse.events.some((e) => e.event === "text"), 20_000, "a text event");
+    // The model stand-in is still sending words when the client already has the first one.
+    const model = stack.bedrock!.requests.at(-1)!;
+    assert.equal(
+      model.state,
+      "streaming",
+      "the first delta reached the client only after the model finished",
+    );
+    await within(sse.ended, 20_000, "the stream did not end");
+    const names = sse.events.map((e) => e.event);
+    assert.ok(names.filter((n) => n === "text").length > 5, `expected many deltas: ${names}`);
+    assert.equal(names.at(-1), "done");
+    assert.match(sse.text, /You said: "Hello streaming world"/);
+    assert.equal(await model.settled, "completed");
+  });
+
+  it("keeps a conversation: two turns share one session", async () => {
+    const first = await invoke({ prompt: "My name is Ada." });
+    const sessionId = first.headers.get("x-session-id");
+    assert.ok(sessionId, "no X-Session-Id");
+    const one = new SseStream(first);
+    await within(one.ended, 20_000, "turn 1 did not end");
+    assert.equal(one.events.at(-1)?.event, "done");
+
+    const second = await invoke({ prompt: "What is my name?", sessionId });
+    assert.equal(second.headers.get("x-session-id"), sessionId);
+    const two = new SseStream(second);
+    await within(two.ended, 20_000, "turn 2 did not end");
+    assert.equal(two.events.at(-1)?.event, "done");
+    assert.match(two.text, /You said: "What is my name\?"/);
+
+    // The agent remembered turn 1: the model got the whole conversation on turn 2.
+    const request = stack.bedrock!.requests.at(-1)!;
+    const texts = request.messages.map(
+      (m) => `${m.role}: ${m.content.map((c) => c.text ?? "").join("")}`,
+    );
+    assert.equal(request.messages.length, 3, JSON.stringify(texts));
+    assert.match(texts[0], /^user: My name is Ada\./);
+    assert.match(texts[1], /^assistant: .*You said: "My name is Ada\."/);
+    assert.match(texts[2], /^user: What is my name\?/);
+
+    // The runtime session id reaching the agent is the proxy's scoped id, valid for AgentCore.
+    const invokes = stack.agentcore.requests.filter((r) => r.operation === "InvokeAgentRuntime");
+    const [a, b] = invokes.slice(-2);
+    assert.equal(a.sessionId, b.sessionId);
+    assert.ok(a.sessionId!.length >= 33);
+  });
+
+  it("Stop: aborting the client request aborts the model call", async () => {
+    const controller = new AbortController();
+    const before = stack.bedrock!.requests.length;
+    const res = await invoke({ prompt: "Please stop me" }, { signal: controller.signal });
+    const sse = new SseStream(res);
+    await sse.waitFor(() => sse.events.some((e) => e.event === "text"), 20_000, "a text event");
+    controller.abort();
+    await sse.ended.catch(() => undefined);
+    const [request] = (await stack.bedrock!.waitForRequests(before + 1)).slice(before);
+    assert.equal(await within(request.settled, 20_000, "the model call never ended"), "aborted");
+    assert.ok(!sse.events.some((e) => e.event === "done"));
+  });
+
+  it("a bad request gets the proxy's 400 JSON", async () => {
+    const res = await invoke({ prompt: "" });
+    assert.equal(res.status, 400);
+    const json = (await res.json()) as { error: Record<string, unknown> };
+    assert.equal(json.error.code, "validation");
+    assert.equal(typeof json.error.message, "string");
+  });
+
+  it("a missing or wrong API key gets API Gateway's 403", async () => {
+    for (const key of [null, "wrong-key"]) {
+      const res = await invoke({ prompt: "hi" }, { key });
+      assert.equal(res.status, 403);
+      assert.deepEqual(await res.json(), { message: "Forbidden" });
+    }
+  });
+
+  it("CORS: the preflight from the page's origin is answered without a key", async () => {
+    const origin = stack.gatewayUrl;
+    const res = await fetch(`${stack.gatewayUrl}/invoke`, {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,x-api-key",
+      },
+    });
+    assert.ok(res.status === 200 || res.status === 204, `preflight got ${res.status}`);
+    assert.equal(res.headers.get("access-control-allow-origin"), origin);
+  });
+
+  it("DELETE /sessions/{id} stops the runtime session", async () => {
+    const res = await fetch(`${stack.gatewayUrl}/sessions/${"s".repeat(40)}`, {
+      method: "DELETE",
+      headers: { "x-api-key": stack.apiKey },
+    });
+    assert.ok(res.status < 300, `DELETE got ${res.status}: ${await res.text()}`);
+    const stop = stack.agentcore.requests.at(-1)!;
+    assert.equal(stop.operation, "StopRuntimeSession");
+  });
+
+  it("the AgentCore stand-in refuses a request signed with other credentials", async () => {
+    const client = new BedrockAgentCoreClient({
+      region: LOCAL_REGION,
+      endpoint: stack.agentcoreUrl,
+      credentials: {
+        accessKeyId: "AKIALOCALDEV00000000",
+        secretAccessKey: "not-the-secret",
+        sessionToken: "local-dev-session-token",
+      },
+      maxAttempts: 1,
+    });
+    await assert.rejects(
+      client.send(
+        new InvokeAgentRuntimeCommand({
+          agentRuntimeArn: LOCAL_RUNTIME_ARN,
+          runtimeSessionId: "x".repeat(40),
+          payload: Buffer.from(JSON.stringify({ prompt: "hi" })),
+        }),
+      ),
+      (err: Error) => err.name === "InvalidSignatureException",
+    );
+  });
+
+  // Last: it kills the agent (then restarts it, so the stack is usable again).
+  it("an agent crash mid-stream gives event: error and a cleanly ended stream", async () => {
+    const res = await invoke({ prompt: "Crash while you answer" });
+    assert.equal(res.status, 200);
+    const sse = new SseStream(res);
+    await sse.waitFor(() => sse.events.some((e) => e.event === "text"), 20_000, "a text event");
+    await stack.killAgent();
+    await within(sse.ended, 20_000, "the stream did not end after the crash");
+    const last = sse.events.at(-1)!;
+    assert.equal(last.event, "error", JSON.stringify(sse.events));
+    assert.equal(typeof last.data.code, "string");
+    assert.ok(!sse.events.some((e) => e.event === "done"));
+    await stack.restartAgent();
+  });
+});
+
+describe("e2e: dev stack start-up", () => {
+  it("names the port when one is taken, before starting anything", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      await assert.rejects(startDevStack({ gatewayPort: port }), (err: Error) => {
+        assert.ok(err instanceof PortInUseError, String(err));
+        assert.match(err.message, new RegExp(`port ${port}\\b`));
+        return true;
+      });
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+});
