@@ -402,6 +402,24 @@ async function serve(
     ...options.authorize?.(req),
   });
 
+  await relayInvocation(invoker, event, res, requestId, {
+    integrationTimeoutMs: options.integrationTimeoutMs,
+    propagateDisconnect: options.propagateDisconnect,
+  });
+}
+
+/**
+ * What API Gateway does with a STREAM integration's answer: invoke, decode the prelude, send its
+ * status and headers, then pipe the body as it arrives. A client that goes away is passed on to
+ * the function (as `disconnect`); a malformed answer becomes API Gateway's 502.
+ */
+export async function relayInvocation(
+  invoker: StreamingInvoker,
+  event: APIGatewayProxyEvent,
+  res: ServerResponse,
+  requestId: string,
+  options: { integrationTimeoutMs?: number; propagateDisconnect?: boolean } = {},
+): Promise<void> {
   const wire = invoker.invoke(event, { deadlineMs: options.integrationTimeoutMs ?? 900_000 });
   res.on("close", () => {
     if (!res.writableFinished && options.propagateDisconnect !== false) {

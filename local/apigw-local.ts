@@ -2,13 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { pipeline } from "node:stream/promises";
-import {
-  buildProxyEvent,
-  decodeLambdaResponse,
-  type LambdaHttpResponse,
-  type StreamingInvoker,
-} from "./apigw-decode";
+import { buildProxyEvent, relayInvocation, type StreamingInvoker } from "./apigw-decode";
 
 /**
  * The local API Gateway of `npm run dev`: the REST API's routes (POST /invoke,
@@ -140,33 +134,9 @@ async function serve(
         : { apiKey: options.apiKey, apiKeyId: "local-dev-key-id", sourceIp: "127.0.0.1" },
   });
 
-  const wire = invoker.invoke(event, { deadlineMs: options.integrationTimeoutMs ?? 900_000 });
-  res.on("close", () => {
-    // The client went away: tell the function (lambda-host's Invocation.disconnect).
-    if (!res.writableFinished) {
-      if (typeof wire.disconnect === "function") wire.disconnect();
-      else wire.destroy();
-    }
+  await relayInvocation(invoker, event, res, requestId, {
+    integrationTimeoutMs: options.integrationTimeoutMs,
   });
-  let response: LambdaHttpResponse;
-  try {
-    response = await decodeLambdaResponse(wire);
-  } catch {
-    return gatewayError(res, 502, "Internal server error", requestId);
-  }
-  const out: Record<string, string | string[]> = {
-    ...response.multiValueHeaders,
-    ...response.headers,
-    "x-amzn-RequestId": requestId,
-  };
-  if (response.cookies.length > 0) out["Set-Cookie"] = response.cookies;
-  res.writeHead(response.statusCode, out);
-  res.flushHeaders();
-  try {
-    await pipeline(response.body, res);
-  } catch {
-    res.destroy();
-  }
 }
 
 function gatewayError(
