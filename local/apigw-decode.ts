@@ -448,7 +448,17 @@ export async function relayInvocation(
   }
 }
 
-function gatewayError(
+/** API Gateway's own error answers: `x-amzn-ErrorType` names the exception, the body is JSON. */
+const GATEWAY_ERROR_TYPES: Record<number, string> = {
+  403: "ForbiddenException",
+  404: "NotFoundException",
+  413: "RequestTooLarge",
+  500: "InternalServerErrorException",
+  502: "InternalServerErrorException",
+};
+
+/** Answers with API Gateway's JSON error; once headers are out, all it can do is cut the stream. */
+export function gatewayError(
   res: ServerResponse,
   status: number,
   message: string,
@@ -461,7 +471,7 @@ function gatewayError(
   res.writeHead(status, {
     "Content-Type": "application/json",
     "x-amzn-RequestId": requestId,
-    "x-amzn-ErrorType": status === 502 ? "InternalServerErrorException" : "RequestTooLarge",
+    "x-amzn-ErrorType": GATEWAY_ERROR_TYPES[status] ?? "InternalServerErrorException",
   });
   res.end(JSON.stringify({ message }));
 }

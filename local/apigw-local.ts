@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { buildProxyEvent, relayInvocation, type StreamingInvoker } from "./apigw-decode";
+import {
+  buildProxyEvent,
+  gatewayError,
+  relayInvocation,
+  type StreamingInvoker,
+} from "./apigw-decode";
 
 /**
  * The local API Gateway of `npm run dev`: the REST API's routes (POST /invoke,
@@ -137,23 +142,4 @@ async function serve(
   await relayInvocation(invoker, event, res, requestId, {
     integrationTimeoutMs: options.integrationTimeoutMs,
   });
-}
-
-function gatewayError(
-  res: ServerResponse,
-  status: number,
-  message: string,
-  requestId: string,
-): void {
-  res.writeHead(status, {
-    "Content-Type": "application/json",
-    "x-amzn-RequestId": requestId,
-    "x-amzn-ErrorType":
-      status === 403
-        ? "ForbiddenException"
-        : status === 502
-          ? "InternalServerErrorException"
-          : "NotFoundException",
-  });
-  res.end(JSON.stringify({ message }));
 }

@@ -13,7 +13,13 @@ import type {
 } from "../../policy/node_modules/@pulumi/policy";
 import { policies } from "../../policy/pack";
 import { isUnknownValueError, UNKNOWN_SENTINEL } from "../../policy/lib/values";
-import { PolicyInfo, PolicyPackConfigFile, resolvePolicyConfig, toWire } from "../../policy/check";
+import {
+  CheckResource,
+  PolicyInfo,
+  PolicyPackConfigFile,
+  resolvePolicyConfig,
+  toWire,
+} from "../../policy/check";
 
 /** @pulumi/policy's unknown-checking proxy: exported at run time, missing from its type declarations. */
 const unknownCheckingProxy = (policySdk as unknown as { unknownCheckingProxy: <T>(value: T) => T })
@@ -230,17 +236,8 @@ export interface PackRun {
   deferred: Deferral[];
 }
 
-/** A resource as test/support's runProgram captures it. */
-export interface Captured {
-  type: string;
-  name: string;
-  urn: string;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-  parent?: string;
-  dependencies?: string[];
-  propertyDependencies?: Record<string, string[]>;
-}
+/** A resource as test/support's runProgram captures it: the shape the pack's checker takes. */
+export type Captured = CheckResource;
 
 /**
  * What the analyzer sees of a captured program: each resource's inputs for resource policies
