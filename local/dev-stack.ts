@@ -8,13 +8,16 @@ import { buildHandler } from "../handler/build";
 import { AgentCoreStandin } from "./agentcore-standin";
 import { answerStop, forwardInvoke } from "./agentcore-forward";
 import { PortInUseError, startLocalGateway, type LocalGateway } from "./apigw-local";
-import { loadStreamingHandler, type Env, type StreamingHandlerHost } from "./lambda-host";
+import { loadStreamingHandler, type Env, type LambdaHost } from "./lambda-host";
+import { ricAvailable, startRicHost, type RicAvailability } from "./ric-host";
 
 /**
  * The whole chain on loopback, as `npm run dev` and the e2e tests run it:
  *
  *   browser/curl → local API Gateway (API key, REST proxy events, prelude decoding)
- *     → proxy bundle (dist/handler) in the in-process Lambda host
+ *     → proxy bundle (dist/handler) under the genuine Node.js runtime interface client
+ *       (aws-lambda-ric child processes on a loopback Runtime API), or, where that is not
+ *       installed, in the in-process Lambda host
  *     → AgentCore data-plane stand-in (SigV4 check, session id rule, forwarding)
  *     → agent bundle (agent/dist/main.mjs) as a child process, POST /invocations
  *     → ConverseStream stand-in (offline, deterministic) or Amazon Bedrock (--bedrock).
@@ -38,6 +41,15 @@ export const DEFAULT_API_KEY = "local-dev-key";
 export const DEFAULT_MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 
 export type ModelMode = "offline" | "bedrock";
+
+/** "auto": the genuine runtime interface client when it is installed, else in-process. */
+export type LambdaHostChoice = "auto" | "ric" | "in-process";
+
+export interface LambdaHostInfo {
+  readonly kind: "ric" | "in-process";
+  /** Why the in-process host runs (set only then). */
+  readonly reason?: string;
+}
 
 export interface DevStackOptions {
   /** Interface the gateway listens on; default 127.0.0.1. */
@@ -63,6 +75,8 @@ export interface DevStackOptions {
   log?: (source: string, line: string) => void;
   /** The environment to take AWS settings from in bedrock mode; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** What runs the proxy bundle; default "auto". */
+  lambdaHost?: LambdaHostChoice;
 }
 
 export interface AgentHandle {
@@ -85,7 +99,9 @@ export interface DevStack {
   /** The offline model (undefined in bedrock mode): records requests, and whether they aborted. */
   readonly bedrock: BedrockStandin | undefined;
   readonly agentcore: AgentCoreStandin;
-  readonly proxy: StreamingHandlerHost;
+  readonly proxy: LambdaHost;
+  /** Which host runs the proxy, and why when it is the in-process fallback. */
+  readonly lambdaHost: LambdaHostInfo;
   /** The agent process now running. */
   agent(): AgentHandle;
   /** Kills the agent at once (SIGKILL), as a crash would. */
@@ -243,6 +259,21 @@ function wrapPortError<T>(promise: Promise<T>, port: number, host: string): Prom
   });
 }
 
+/** Resolves "auto" and refuses "ric" when the client is not installed. */
+export function chooseLambdaHost(
+  choice: LambdaHostChoice,
+  ric: RicAvailability = ricAvailable(),
+): LambdaHostInfo {
+  if (choice === "in-process") {
+    return { kind: "in-process", reason: "asked for (--lambda-host in-process)" };
+  }
+  if (ric.ok) return { kind: "ric" };
+  if (choice === "ric") {
+    throw new DevStackError(`the genuine runtime interface client cannot run: ${ric.reason}`);
+  }
+  return { kind: "in-process", reason: ric.reason };
+}
+
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const log = options.log ?? (() => undefined);
   const mode: ModelMode = options.model ?? "offline";
@@ -339,7 +370,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     };
     agentcore.onInvoke(forwardInvoke(forward)).onStop(answerStop(forward));
 
-    // The proxy, in this process.
+    // The proxy.
     const gatewayHost = options.host ?? "127.0.0.1";
     const gatewayPort = options.gatewayPort ?? 0;
     const pageOrigins = new Set([
@@ -366,9 +397,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       ...options.proxyEnv,
     });
     // The gateway's port may be ephemeral: load the proxy once its origin is known.
-    const loading: { proxy?: StreamingHandlerHost } = {};
+    const loading: { proxy?: LambdaHost } = {};
     const invoker = {
-      invoke: (event: Parameters<StreamingHandlerHost["invoke"]>[0], o?: { deadlineMs?: number }) =>
+      invoke: (event: Parameters<LambdaHost["invoke"]>[0], o?: { deadlineMs?: number }) =>
         loading.proxy!.invoke(event, o),
     };
     const gateway: LocalGateway = await startLocalGateway(invoker, {
@@ -382,12 +413,24 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const port = Number(new URL(gateway.url).port);
     pageOrigins.add(`http://localhost:${port}`);
     pageOrigins.add(`http://127.0.0.1:${port}`);
-    const loaded = loadStreamingHandler(
-      path.join(bundle.dir, bundle.entry),
-      proxyEnv([...pageOrigins].join(",")),
-    );
+    const lambdaHost = chooseLambdaHost(options.lambdaHost ?? "auto");
+    const bundlePath = path.join(bundle.dir, bundle.entry);
+    const env = proxyEnv([...pageOrigins].join(","));
+    let loaded: LambdaHost;
+    if (lambdaHost.kind === "ric") {
+      const ric = startRicHost(bundlePath, env, { log: (line) => log("proxy", line) });
+      cleanups.push(() => ric.dispose());
+      // One environment up front: a bundle that cannot init fails the start, not the first call.
+      await ric.warm(1).catch((err: unknown) => {
+        throw new DevStackError(`the proxy bundle failed to initialise: ${String(err)}`);
+      });
+      loaded = ric;
+    } else {
+      const inProcess = loadStreamingHandler(bundlePath, env);
+      cleanups.push(() => inProcess.dispose());
+      loaded = inProcess;
+    }
     loading.proxy = loaded;
-    cleanups.push(() => loaded.dispose());
 
     return {
       gatewayUrl: `http://localhost:${port}`,
@@ -400,6 +443,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       bedrock,
       agentcore,
       proxy: loaded,
+      lambdaHost,
       agent: () => agent,
       killAgent: async () => {
         agent.child.kill("SIGKILL");

@@ -1,6 +1,14 @@
 import { parseArgs } from "node:util";
 import { PortInUseError } from "./apigw-local";
-import { DEFAULT_API_KEY, DevStackError, startDevStack, type ModelMode } from "./dev-stack";
+import {
+  chooseLambdaHost,
+  DEFAULT_API_KEY,
+  DevStackError,
+  startDevStack,
+  type LambdaHostChoice,
+  type ModelMode,
+} from "./dev-stack";
+import { ricAvailable } from "./ric-host";
 
 /**
  * `npm run dev`: the whole chain on this machine (see dev-stack.ts). Ctrl-C stops everything.
@@ -9,6 +17,7 @@ import { DEFAULT_API_KEY, DevStackError, startDevStack, type ModelMode } from ".
  * --agentcore-port / AGENTCORE_PORT (9000), --model-port / MODEL_PORT (0 = any free port).
  * --bedrock or DEV_MODEL=bedrock uses Amazon Bedrock with this machine's AWS credentials.
  * --api-key / API_KEY (default local-dev-key), --host / HOST (default 127.0.0.1).
+ * --lambda-host / LAMBDA_HOST: auto (default), ric or in-process; what runs the proxy bundle.
  */
 
 const COLORS: Record<string, string> = {
@@ -30,8 +39,10 @@ function log(source: string, line: string): void {
 }
 
 /**
- * The proxy runs in this process and its Powertools logger writes JSON lines straight to stdout:
- * everything written to stdout other than through log() is the proxy's, and gets its prefix.
+ * Only for the in-process host: the proxy then runs in this process and its Powertools logger
+ * writes JSON lines straight to stdout, so everything written to stdout other than through log()
+ * is the proxy's, and gets its prefix. (Under the runtime interface client the proxy's output
+ * comes from its child processes, already as log("proxy", …).)
  */
 function prefixProxyOutput(): void {
   let rest = "";
@@ -72,6 +83,7 @@ async function main(): Promise<void> {
       "api-key": { type: "string" },
       bedrock: { type: "boolean" },
       "model-id": { type: "string" },
+      "lambda-host": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -80,7 +92,9 @@ async function main(): Promise<void> {
       [
         "npm run dev -- [--port 3000] [--agent-port 8080] [--agentcore-port 9000] [--model-port 0]",
         "               [--host 127.0.0.1] [--api-key local-dev-key] [--bedrock] [--model-id ID]",
-        "Env: PORT, AGENT_PORT, AGENTCORE_PORT, MODEL_PORT, HOST, API_KEY, DEV_MODEL=bedrock, MODEL_ID",
+        "               [--lambda-host auto|ric|in-process]",
+        "Env: PORT, AGENT_PORT, AGENTCORE_PORT, MODEL_PORT, HOST, API_KEY, DEV_MODEL=bedrock, MODEL_ID,",
+        "     LAMBDA_HOST",
         "",
       ].join("\n"),
     );
@@ -89,6 +103,7 @@ async function main(): Promise<void> {
   const env = process.env;
   const model: ModelMode = values.bedrock || env.DEV_MODEL === "bedrock" ? "bedrock" : "offline";
   const gatewayPort = port(values.port, env.PORT, 3000, "--port / PORT");
+  const lambdaHost = lambdaHostChoice(values["lambda-host"] ?? env.LAMBDA_HOST);
   const options = {
     host: values.host ?? env.HOST ?? "127.0.0.1",
     gatewayPort,
@@ -103,6 +118,7 @@ async function main(): Promise<void> {
     apiKey: values["api-key"] ?? env.API_KEY ?? DEFAULT_API_KEY,
     model,
     modelId: values["model-id"] ?? env.MODEL_ID,
+    lambdaHost,
     log,
   };
 
@@ -112,7 +128,7 @@ async function main(): Promise<void> {
     [options.agentcorePort]: "the AgentCore stand-in port: --agentcore-port / AGENTCORE_PORT",
     [options.modelPort]: "the model stand-in port: --model-port / MODEL_PORT",
   };
-  prefixProxyOutput();
+  if (chooseLambdaHost(lambdaHost).kind === "in-process") prefixProxyOutput();
   log("dev", `starting (model: ${model === "offline" ? "OFFLINE stand-in" : "Amazon Bedrock"})…`);
   const stack = await startDevStack(options);
   const banner = [
@@ -125,7 +141,7 @@ async function main(): Promise<void> {
       : `  model        Amazon Bedrock ${stack.modelId} with this machine's AWS credentials (real calls, real cost)`,
     `  agent        ${stack.agentUrl}  (agent/dist/main.mjs, pid ${stack.agent().child.pid})`,
     `  agentcore    ${stack.agentcoreUrl}  (data-plane stand-in: SigV4 checked, forwards to the agent)`,
-    "  proxy        in-process Lambda host (aws-lambda-ric not used), bundle dist/handler/index.js",
+    ...proxyBanner(stack.lambdaHost),
     "",
     `  try: curl --no-buffer -H 'x-api-key: ${stack.apiKey}' -H 'content-type: application/json' \\`,
     `         -d '{"prompt":"Hello"}' ${stack.gatewayUrl}/invoke`,
@@ -159,6 +175,33 @@ async function main(): Promise<void> {
     if (!stopping)
       log("dev", `the agent exited (code ${code}); invocations now fail with an upstream error`);
   });
+}
+
+function lambdaHostChoice(raw: string | undefined): LambdaHostChoice {
+  if (raw === undefined || raw === "") return "auto";
+  if (raw === "auto" || raw === "ric" || raw === "in-process") return raw;
+  throw new DevStackError(
+    `--lambda-host / LAMBDA_HOST must be auto, ric or in-process (got ${JSON.stringify(raw)})`,
+  );
+}
+
+function proxyBanner(host: { kind: "ric" | "in-process"; reason?: string }): string[] {
+  if (host.kind === "ric") {
+    return [
+      "  proxy        dist/handler/index.js under the genuine Node.js runtime interface client",
+      "               (aws-lambda-ric child processes on a loopback Lambda Runtime API)",
+    ];
+  }
+  return [
+    "  proxy        dist/handler/index.js in the in-process Lambda host (same wire behaviour,",
+    "               but not the genuine runtime interface client)",
+    `               because: ${host.reason ?? "-"}`,
+    ...(ricAvailable().ok
+      ? ["               for the genuine one: --lambda-host ric (or auto)"]
+      : [
+          "               for the genuine one: apt-get install autoconf automake libtool cmake && npm ci",
+        ]),
+  ];
 }
 
 let portNames: Record<number, string> = {};

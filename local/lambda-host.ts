@@ -18,8 +18,13 @@ import type { Context } from "aws-lambda";
  *   destroy, cork/uncork, the EventEmitter methods, setContentType, destroyed, writable* getters),
  *   not a full Writable, so code relying on anything else fails here as it would there.
  * - Non-Buffer, non-string chunks are JSON-stringified; setContentType after the first write
- *   throws; a handler that throws or rejects gets the runtime's error trailers; a handler that
- *   returns without ending the stream keeps the invocation open until its deadline.
+ *   throws Runtime.InvalidStreamingOperation; a handler that throws or rejects gets the runtime's
+ *   error trailers (errorType: the Error's name, else `typeof` the value), unless it had already
+ *   ended its stream: the trailers went out with the last chunk, so the error is only logged; a
+ *   handler that returns without ending the stream keeps the invocation open until its deadline.
+ *
+ * ric-host.ts runs the genuine client instead; test/local/ric-host.test.ts runs the same fixtures
+ * through both and compares the wire bytes.
  * - Backpressure: bytes reach the returned Readable (the wire, what the Lambda service receives)
  *   only as fast as it is read; writes beyond the high-water mark return false.
  *
@@ -67,6 +72,11 @@ export interface InvocationResult {
 
 export type DisconnectMode = "close" | "silent";
 
+/** Whatever carries the answer to the Lambda service: it can be broken as a client disconnect. */
+export interface ResponseConnection {
+  break(mode: DisconnectMode): void;
+}
+
 /**
  * One invocation. It is the wire itself: a Readable of the bytes the handler streams (prelude,
  * delimiter, body), with backpressure.
@@ -83,7 +93,7 @@ export class Invocation extends Readable {
   };
   private pending: (() => void) | undefined;
   private finished = false;
-  /** @internal */ response!: RuntimeResponseStream;
+  /** @internal */ response!: ResponseConnection;
 
   constructor(
     readonly awsRequestId: string,
@@ -197,7 +207,11 @@ class RuntimeResponseStream extends Writable {
   }
 
   setContentType(contentType: string): void {
-    if (this.status !== "ready") throw new Error("Cannot set content-type, too late.");
+    if (this.status !== "ready") {
+      throw Object.assign(new Error("Cannot set content-type, too late."), {
+        name: "Runtime.InvalidStreamingOperation",
+      });
+    }
     this.wire.setContentType(contentType);
   }
 
@@ -290,10 +304,11 @@ function handlerFacade(stream: RuntimeResponseStream): Record<string, unknown> {
 }
 
 const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
-const HIGH_WATER_MARK = Symbol.for("aws.lambda.runtime.handler.highWaterMark");
+const STREAM_RESPONSE = "response";
+const HIGH_WATER_MARK = Symbol.for("aws.lambda.runtime.handler.streaming.highWaterMark");
 
 type StreamingHandler = ((event: unknown, stream: unknown, context: Context) => unknown) & {
-  [STREAMING]?: boolean;
+  [STREAMING]?: string;
   [HIGH_WATER_MARK]?: number;
 };
 
@@ -303,7 +318,7 @@ export function installAwsLambdaGlobal(): void {
   g.awslambda = {
     ...g.awslambda,
     streamifyResponse: (handler: StreamingHandler, options?: { highWaterMark?: number }) => {
-      handler[STREAMING] = true;
+      handler[STREAMING] = STREAM_RESPONSE;
       if (typeof options?.highWaterMark === "number") {
         handler[HIGH_WATER_MARK] = Math.trunc(options.highWaterMark);
       }
@@ -345,13 +360,51 @@ function restoreKey(key: string): void {
   else process.env[key] = value;
 }
 
-export interface StreamingHandlerHost {
+/** What the local stack needs of a host, whichever runs the bundle. */
+export interface LambdaHost {
+  /** "ric": the genuine runtime interface client in child processes; "in-process": this file. */
+  readonly kind: "ric" | "in-process";
   readonly bundlePath: string;
+  /** The function's environment (Lambda's reserved variables included). */
   readonly env: Readonly<Env>;
   invoke(event: unknown, options?: InvokeOptions): Invocation;
+  dispose(): void | Promise<void>;
+}
+
+export interface StreamingHandlerHost extends LambdaHost {
+  readonly kind: "in-process";
   /** Puts back the environment variables the host changed. */
   dispose(): void;
 }
+
+/** The environment Lambda gives a function: its reserved variables, then the configured ones. */
+export function functionEnvironment(
+  bundlePath: string,
+  env: Env = {},
+  options: LoadOptions = {},
+): Env {
+  const file = path.resolve(bundlePath);
+  const functionName = options.functionName ?? DEFAULT_FUNCTION_NAME;
+  const region = env.AWS_REGION ?? process.env.AWS_REGION ?? "us-east-1";
+  return {
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb ?? DEFAULT_MEMORY_MB),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: "local/[$LATEST]0",
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs24.x",
+    LAMBDA_TASK_ROOT: path.dirname(file),
+    _HANDLER: `${path.basename(file, path.extname(file))}.${options.handlerName ?? "handler"}`,
+    ...env,
+  };
+}
+
+export const DEFAULT_FUNCTION_NAME = "agentcore-stream-proxy";
+export const DEFAULT_MEMORY_MB = 1024;
+export const DEFAULT_TIMEOUT_MS = 900_000;
 
 /**
  * Loads a CommonJS handler bundle as Lambda's init would: with the function's environment set
@@ -364,21 +417,11 @@ export function loadStreamingHandler(
   options: LoadOptions = {},
 ): StreamingHandlerHost {
   const file = path.resolve(bundlePath);
-  const functionName = options.functionName ?? "agentcore-stream-proxy";
-  const memoryMb = options.memoryMb ?? 1024;
-  const timeoutMs = options.timeoutMs ?? 900_000;
-  const region = env.AWS_REGION ?? process.env.AWS_REGION ?? "us-east-1";
-  const fullEnv: Env = {
-    AWS_REGION: region,
-    AWS_DEFAULT_REGION: region,
-    AWS_LAMBDA_FUNCTION_NAME: functionName,
-    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
-    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs24.x",
-    LAMBDA_TASK_ROOT: path.dirname(file),
-    _HANDLER: `${path.basename(file, path.extname(file))}.${options.handlerName ?? "handler"}`,
-    ...env,
-  };
+  const functionName = options.functionName ?? DEFAULT_FUNCTION_NAME;
+  const memoryMb = options.memoryMb ?? DEFAULT_MEMORY_MB;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const fullEnv = functionEnvironment(file, env, options);
+  const region = fullEnv.AWS_REGION!;
 
   applyEnv(fullEnv);
   installAwsLambdaGlobal();
@@ -390,11 +433,12 @@ export function loadStreamingHandler(
   if (typeof handler !== "function") {
     throw new Error(`${file} exports no function "${options.handlerName ?? "handler"}"`);
   }
-  if (handler[STREAMING] !== true) {
+  if (handler[STREAMING] !== STREAM_RESPONSE) {
     throw new Error(`${file}: the handler is not wrapped in awslambda.streamifyResponse`);
   }
 
   return {
+    kind: "in-process",
     bundlePath: file,
     env: fullEnv,
     invoke(event, invokeOptions = {}) {
@@ -448,16 +492,13 @@ async function run(
   });
 
   // Like the runtime's failResponseStream: the error goes into the trailers and the stream ends.
+  // Trailers go out with the last chunk, so a stream the handler already ended (or that broke)
+  // reports no error: the runtime only logs it.
   const fail = (err: unknown): Partial<InvocationResult> => {
     markSettled();
-    const e = err as { name?: unknown; message?: unknown } | undefined;
-    if (!response.writableEnded && !response.destroyed) response.end();
-    return {
-      error: {
-        errorType: typeof e?.name === "string" ? e.name : "Error",
-        errorMessage: typeof e?.message === "string" ? e.message : String(err),
-      },
-    };
+    if (response.writableEnded || response.destroyed) return {};
+    response.end();
+    return { error: formatError(err) };
   };
 
   const settle = async (): Promise<Partial<InvocationResult>> => {
@@ -499,6 +540,12 @@ async function run(
     return;
   }
   invocation.complete({ ...outcome, handlerSettledAt: settledAt });
+}
+
+/** The runtime's formatError: an Error's name and message, else typeof and String(). */
+function formatError(err: unknown): { errorType: string; errorMessage: string } {
+  if (err instanceof Error) return { errorType: err.name, errorMessage: err.message };
+  return { errorType: typeof err, errorMessage: String(err) };
 }
 
 function lambdaContext(

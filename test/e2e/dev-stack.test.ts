@@ -8,6 +8,7 @@ import {
   InvokeAgentRuntimeCommand,
 } from "@aws-sdk/client-bedrock-agentcore";
 import { PortInUseError } from "../../local/apigw-local";
+import { ricAvailable } from "../../local/ric-host";
 import {
   LOCAL_REGION,
   LOCAL_RUNTIME_ARN,
@@ -119,6 +120,15 @@ describe("e2e: the local dev stack", function () {
       signal: init.signal,
     });
   }
+
+  it("runs the proxy under the genuine runtime interface client when it is installed", () => {
+    const ric = ricAvailable();
+    assert.deepEqual(
+      stack.lambdaHost,
+      ric.ok ? { kind: "ric" } : { kind: "in-process", reason: ric.reason },
+    );
+    assert.equal(stack.proxy.kind, stack.lambdaHost.kind);
+  });
 
   it("serves the page at GET /", async () => {
     const res = await fetch(`${stack.gatewayUrl}/`);

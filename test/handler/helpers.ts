@@ -16,6 +16,7 @@ import {
   type Env,
   type Invocation,
   type InvokeOptions,
+  type LambdaHost,
   type StreamingHandlerHost,
 } from "../../local/lambda-host";
 
@@ -124,7 +125,7 @@ export interface Call {
 }
 
 export function call(
-  host: StreamingHandlerHost,
+  host: LambdaHost,
   event: APIGatewayProxyEvent,
   options: InvokeOptions = {},
 ): Call {
@@ -134,7 +135,7 @@ export function call(
 
 /** Calls and reads the whole answer. */
 export async function answer(
-  host: StreamingHandlerHost,
+  host: LambdaHost,
   event: APIGatewayProxyEvent,
   options: InvokeOptions = {},
 ): Promise<{ status: number; headers: Record<string, string>; text: string; json: unknown }> {
