@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { buildHandler, HandlerBundle } from "../handler/build";
+import { PROXY_NODE_OPTIONS } from "../handler/node-options";
 import { policyDocument } from "./iam";
 
 export interface StreamingProxyArgs {
@@ -148,7 +149,7 @@ export class StreamingProxy extends pulumi.ComponentResource {
             POWERTOOLS_SERVICE_NAME: "agentcore-stream-proxy",
             POWERTOOLS_METRICS_NAMESPACE: "AgentcoreStream",
             POWERTOOLS_LOG_LEVEL: args.logLevel ?? "INFO",
-            NODE_OPTIONS: "--enable-source-maps",
+            NODE_OPTIONS: PROXY_NODE_OPTIONS,
           },
         },
         tags: args.tags,

@@ -1,4 +1,4 @@
-import { buildSync } from "esbuild";
+import { buildSync, type Metafile } from "esbuild";
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
@@ -13,6 +13,8 @@ export interface HandlerBundle {
   files: string[];
   /** Size of the entry file in bytes. */
   bytes: number;
+  /** The entry file's bytes by npm package, largest first: what the bundle is made of. */
+  packages: { name: string; bytes: number }[];
 }
 
 export interface BuildHandlerOptions {
@@ -22,6 +24,11 @@ export interface BuildHandlerOptions {
   minify?: boolean;
   /** A separate `.map` file, linked from the bundle; default true. */
   sourcemap?: boolean;
+  /**
+   * What to bundle; default the proxy (handler/src/index.ts). The benchmark bundles its floor (a
+   * handler holding only the AgentCore client) through here, so both get the same options.
+   */
+  entryPoint?: string;
 }
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -52,7 +59,7 @@ export function buildHandler(options: BuildHandlerOptions = {}): HandlerBundle {
   const sourcemap = options.sourcemap ?? true;
 
   const result = buildSync({
-    entryPoints: [ENTRY_POINT],
+    entryPoints: [options.entryPoint ?? ENTRY_POINT],
     outfile: path.join(dir, ENTRY),
     bundle: true,
     platform: "node",
@@ -67,6 +74,10 @@ export function buildHandler(options: BuildHandlerOptions = {}): HandlerBundle {
     legalComments: "eof",
     logLevel: "silent",
     absWorkingDir: REPO_ROOT,
+    // Resolve packages from this repository, wherever the entry point lies (the floor's is in a
+    // temp folder).
+    nodePaths: [path.join(REPO_ROOT, "node_modules")],
+    metafile: true,
     write: false,
   });
   if (result.errors.length > 0) {
@@ -86,5 +97,18 @@ export function buildHandler(options: BuildHandlerOptions = {}): HandlerBundle {
     handler: `${path.basename(ENTRY, ".js")}.handler`,
     files,
     bytes: statSync(path.join(dir, ENTRY)).size,
+    packages: packageSizes(result.metafile),
   };
+}
+
+/** The bundle's bytes by npm package (the entry's own code as "(own code)"), largest first. */
+function packageSizes(metafile: Metafile): { name: string; bytes: number }[] {
+  const sizes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? "(own code)";
+      sizes.set(name, (sizes.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...sizes].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BedrockStandin } from "../agent/test/support/bedrock-standin";
 import { buildHandler } from "../handler/build";
+import { PROXY_NODE_OPTIONS } from "../handler/node-options";
 import { AgentCoreStandin } from "./agentcore-standin";
 import { answerStop, forwardInvoke } from "./agentcore-forward";
 import { PortInUseError, startLocalGateway, type LocalGateway } from "./apigw-local";
@@ -418,7 +419,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const env = proxyEnv([...pageOrigins].join(","));
     let loaded: LambdaHost;
     if (lambdaHost.kind === "ric") {
-      const ric = startRicHost(bundlePath, env, { log: (line) => log("proxy", line) });
+      // The function's own NODE_OPTIONS: its child processes are Node started as Lambda starts it.
+      // (The in-process host cannot apply them: this process is already running.)
+      const ric = startRicHost(
+        bundlePath,
+        { NODE_OPTIONS: PROXY_NODE_OPTIONS, ...env },
+        { log: (line) => log("proxy", line) },
+      );
       cleanups.push(() => ric.dispose());
       // One environment up front: a bundle that cannot init fails the start, not the first call.
       await ric.warm(1).catch((err: unknown) => {

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
+import { PROXY_NODE_OPTIONS } from "../../handler/node-options";
 import { CapturedResource, ProgramRun, runProgram, runProgramFull } from "../support/run-program";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -289,6 +290,11 @@ describe("the program under mocks (dev stack)", function () {
       assert.equal(env.AGENT_RUNTIME_QUALIFIER, "live");
       assert.equal(env.HEARTBEAT_MS, "15000");
       assert.equal(env.POWERTOOLS_LOG_LEVEL, "DEBUG");
+      // The options the benchmark and the local stack run the proxy with (source-mapped stack
+      // traces; a capped young generation that keeps a long relay's memory flat).
+      assert.equal(env.NODE_OPTIONS, PROXY_NODE_OPTIONS);
+      assert.match(env.NODE_OPTIONS, /--enable-source-maps/);
+      assert.match(env.NODE_OPTIONS, /--max-semi-space-size=\d+/);
     });
 
     it("logs to its own log group, created first, with retention", () => {

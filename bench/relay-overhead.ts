@@ -1,0 +1,184 @@
+import { randomUUID } from "node:crypto";
+import {
+  BedrockAgentCoreClient,
+  InvokeAgentRuntimeCommand,
+} from "@aws-sdk/client-bedrock-agentcore";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_RUNTIME_ARN } from "../local/dev-stack";
+import { startBenchChain } from "./chain";
+import { round, rounded, summarize, type Summary } from "./stats";
+import {
+  failure,
+  streamRequest,
+  StreamTimer,
+  type StreamOutcome,
+  type StreamTarget,
+} from "./sse-client";
+
+/**
+ * Item 1: what the relay adds. The same paced stream (the synthetic agent: `events` text events
+ * `paceMs` apart) is requested directly and through the local chain, alternately and one at a
+ * time, after a warm-up; the order rotates every round so no path always goes first. Time to
+ * first byte is per request; per-event latency is the agent's send time to the client's receive
+ * time, on the same clock, for every event. Added = chain − direct, per statistic.
+ *
+ * A third path, diagnostic: the AWS SDK in this process calling the AgentCore stand-in, which
+ * forwards to the same agent. It is the upstream half of the chain without the API stand-in, the
+ * Lambda host and the proxy's own code, so chain − sdk is roughly what those add and sdk − direct
+ * what the SDK call and the stand-in's SigV4 check and forwarding add.
+ */
+
+export interface RelayOverheadOptions {
+  /** Measured requests per path (default 100). */
+  requests?: number;
+  warmup?: number;
+  events?: number;
+  paceMs?: number;
+  lambdaHost?: "auto" | "ric" | "in-process";
+  log?: (line: string) => void;
+}
+
+export interface PathStats {
+  ttfbMs: Summary;
+  eventLatencyMs: Summary;
+}
+
+type PathName = "direct" | "chain" | "sdk";
+const PATHS: PathName[] = ["direct", "chain", "sdk"];
+
+export interface RelayOverheadResult {
+  requestsPerPath: number;
+  events: number;
+  paceMs: number;
+  lambdaHost: string;
+  direct: PathStats;
+  chain: PathStats;
+  /** Diagnostic: SDK → AgentCore stand-in → agent. */
+  sdk: PathStats;
+  errors: number;
+  errorSamples: string[];
+  added: {
+    ttfbMedianMs: number;
+    ttfbP99Ms: number;
+    eventMedianMs: number;
+    eventP99Ms: number;
+  };
+  /** Median time to first byte split: sdk − direct, chain − sdk. */
+  ttfbSplitMs: { sdkAndAgentcoreStandin: number; gatewayHostAndProxy: number };
+  /** chain / direct. */
+  ratio: { ttfbMedian: number; eventMedian: number; eventP99: number };
+  target: {
+    maxAddedTtfbMedianMs: number;
+    maxAddedEventP99Ms: number;
+    ttfbMet: boolean;
+    eventMet: boolean;
+  };
+}
+
+export const TARGET_ADDED_MS = 2;
+
+export async function measureRelayOverhead(
+  options: RelayOverheadOptions = {},
+): Promise<RelayOverheadResult> {
+  const requests = options.requests ?? 100;
+  const warmup = options.warmup ?? 10;
+  const events = options.events ?? 50;
+  const paceMs = options.paceMs ?? 5;
+  const log = options.log ?? (() => undefined);
+  const bench = await startBenchChain({
+    events,
+    paceMs,
+    maxSockets: 1,
+    lambdaHost: options.lambdaHost,
+  });
+  const client = new BedrockAgentCoreClient({
+    endpoint: bench.agentcoreUrl,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  try {
+    const runs: Record<PathName, StreamOutcome[]> = { direct: [], chain: [], sdk: [] };
+    const errors: string[] = [];
+    const call = (name: PathName): Promise<StreamOutcome> =>
+      name === "sdk" ? viaSdk(client) : streamRequest(bench[name] as StreamTarget);
+    for (let i = 0; i < warmup + requests; i++) {
+      for (let p = 0; p < PATHS.length; p++) {
+        const name = PATHS[(i + p) % PATHS.length];
+        const outcome = await call(name);
+        const problem = failure(outcome, events);
+        if (problem !== undefined) errors.push(`${name}: ${problem}`);
+        else if (i >= warmup) runs[name].push(outcome);
+      }
+      if ((i + 1) % 25 === 0) log(`relay overhead: ${i + 1}/${warmup + requests} rounds`);
+    }
+    const stats = (outcomes: StreamOutcome[]): PathStats => ({
+      ttfbMs: summarize(outcomes.map((o) => o.ttfbMs)),
+      eventLatencyMs: summarize(outcomes.flatMap((o) => o.eventLatencyMs)),
+    });
+    const direct = stats(runs.direct);
+    const chain = stats(runs.chain);
+    const sdk = stats(runs.sdk);
+    const added = {
+      ttfbMedianMs: round(chain.ttfbMs.median - direct.ttfbMs.median, 3),
+      ttfbP99Ms: round(chain.ttfbMs.p99 - direct.ttfbMs.p99, 3),
+      eventMedianMs: round(chain.eventLatencyMs.median - direct.eventLatencyMs.median, 3),
+      eventP99Ms: round(chain.eventLatencyMs.p99 - direct.eventLatencyMs.p99, 3),
+    };
+    const r3 = (s: PathStats): PathStats => ({
+      ttfbMs: rounded(s.ttfbMs, 3),
+      eventLatencyMs: rounded(s.eventLatencyMs, 3),
+    });
+    return {
+      requestsPerPath: requests,
+      events,
+      paceMs,
+      lambdaHost: bench.lambdaHost,
+      direct: r3(direct),
+      chain: r3(chain),
+      sdk: r3(sdk),
+      errors: errors.length,
+      errorSamples: errors.slice(0, 5),
+      added,
+      ttfbSplitMs: {
+        sdkAndAgentcoreStandin: round(sdk.ttfbMs.median - direct.ttfbMs.median, 3),
+        gatewayHostAndProxy: round(chain.ttfbMs.median - sdk.ttfbMs.median, 3),
+      },
+      ratio: {
+        ttfbMedian: round(chain.ttfbMs.median / direct.ttfbMs.median, 3),
+        eventMedian: round(chain.eventLatencyMs.median / direct.eventLatencyMs.median, 3),
+        eventP99: round(chain.eventLatencyMs.p99 / direct.eventLatencyMs.p99, 3),
+      },
+      target: {
+        maxAddedTtfbMedianMs: TARGET_ADDED_MS,
+        maxAddedEventP99Ms: TARGET_ADDED_MS,
+        ttfbMet: added.ttfbMedianMs <= TARGET_ADDED_MS,
+        eventMet: added.eventP99Ms <= TARGET_ADDED_MS,
+      },
+    };
+  } finally {
+    client.destroy();
+    await bench.stop();
+  }
+}
+
+/** The proxy's own upstream call, made from here: InvokeAgentRuntime, body read as it streams. */
+async function viaSdk(client: BedrockAgentCoreClient): Promise<StreamOutcome> {
+  const timer = new StreamTimer();
+  try {
+    const out = await client.send(
+      new InvokeAgentRuntimeCommand({
+        agentRuntimeArn: LOCAL_RUNTIME_ARN,
+        qualifier: "DEFAULT",
+        runtimeSessionId: `bench-${randomUUID()}`,
+        contentType: "application/json",
+        accept: "text/event-stream",
+        payload: Buffer.from(JSON.stringify({ prompt: "benchmark" }), "utf8"),
+      }),
+    );
+    timer.outcome.status = out.statusCode ?? 200;
+    for await (const chunk of out.response as AsyncIterable<Uint8Array>) timer.chunk(chunk);
+    return timer.finish();
+  } catch (err) {
+    return timer.finish(err instanceof Error ? err.message : String(err));
+  }
+}

@@ -1,0 +1,259 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import type { ColdStartResult } from "./cold-start";
+import type { ConcurrencyResult } from "./concurrency";
+import type { ProgramResult } from "./program";
+import type { RelayOverheadResult } from "./relay-overhead";
+import type { Summary } from "./stats";
+import { TARGET_GROWTH_MB, type ThroughputResult } from "./throughput";
+
+/**
+ * Turns bench results into the Markdown the README's Performance section shows: one table, its
+ * footnotes, and one sentence per target saying whether this run met it (and, when not, why and
+ * what would close it: the reasons are what this benchmark's diagnostics showed, see the notes).
+ */
+
+export interface Machine {
+  node: string;
+  platform: string;
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+}
+
+export interface BenchResults {
+  timestamp: string;
+  quick: boolean;
+  wallSeconds: number;
+  machine: Machine;
+  relayOverhead?: RelayOverheadResult;
+  throughput?: ThroughputResult;
+  coldStart?: ColdStartResult;
+  concurrency?: ConcurrencyResult;
+  program?: ProgramResult;
+}
+
+export const README_START = "<!-- bench:start -->";
+export const README_END = "<!-- bench:end -->";
+
+const ms = (v: number, d = 2) => `${v.toFixed(d)} ms`;
+const iqr = (s: Summary, d = 2) =>
+  `${ms(s.median, d)} (IQR ${s.p25.toFixed(d)}–${s.p75.toFixed(d)})`;
+const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
+const plus = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(2)} ms`;
+const x = (v: number) => `×${v.toFixed(2)}`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+const verdict = (met: boolean) => (met ? "**met**" : "**missed**");
+
+export function renderMarkdown(r: BenchResults): string {
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  const targets: string[] = [];
+  const ro = r.relayOverhead;
+  if (ro !== undefined) {
+    rows.push(
+      [
+        "1",
+        "Time to first byte, median (IQR)",
+        iqr(ro.direct.ttfbMs),
+        iqr(ro.chain.ttfbMs),
+        `${plus(ro.added.ttfbMedianMs)} (${x(ro.ratio.ttfbMedian)})`,
+        `≤ +2 ms: ${verdict(ro.target.ttfbMet)}`,
+      ],
+      [
+        "1",
+        "Time to first byte, p99",
+        ms(ro.direct.ttfbMs.p99),
+        ms(ro.chain.ttfbMs.p99),
+        plus(ro.added.ttfbP99Ms),
+        "",
+      ],
+      [
+        "1",
+        "Time to first byte, median: SDK → AgentCore stand-in → agent (diagnostic)",
+        iqr(ro.direct.ttfbMs),
+        iqr(ro.sdk.ttfbMs),
+        `${plus(ro.ttfbSplitMs.sdkAndAgentcoreStandin)}; the chain adds ${plus(ro.ttfbSplitMs.gatewayHostAndProxy)} more`,
+        "",
+      ],
+      [
+        "1",
+        "Per-event latency, median (IQR)",
+        iqr(ro.direct.eventLatencyMs, 3),
+        iqr(ro.chain.eventLatencyMs, 3),
+        `${plus(ro.added.eventMedianMs)} (${x(ro.ratio.eventMedian)})`,
+        "",
+      ],
+      [
+        "1",
+        "Per-event latency, p99",
+        ms(ro.direct.eventLatencyMs.p99, 3),
+        ms(ro.chain.eventLatencyMs.p99, 3),
+        `${plus(ro.added.eventP99Ms)} (${x(ro.ratio.eventP99)})`,
+        `≤ +2 ms: ${verdict(ro.target.eventMet)}`,
+      ],
+    );
+    notes.push(
+      `1: ${ro.requestsPerPath} requests per path, one at a time, the three paths in rotating order, after a warm-up; each is a synthetic agent stream of ${ro.events} events ${ro.paceMs} ms apart (${ro.direct.eventLatencyMs.n + ro.chain.eventLatencyMs.n} event samples). Direct: client → agent. Chain: client → API Gateway stand-in → proxy bundle (${ro.lambdaHost} Lambda host) → AgentCore stand-in (SigV4 check) → agent. Added = chain − direct. The diagnostic row is the chain's upstream half alone (the AWS SDK in the benchmark calling the AgentCore stand-in), which splits the added time between the SDK call plus the stand-in's SigV4 check and hop, and the API stand-in, Lambda host and proxy code. Errors: ${ro.errors}.`,
+    );
+    targets.push(
+      `- Time to first byte: the local chain adds ${plus(ro.added.ttfbMedianMs)} to the median (target ≤ +2 ms): ${verdict(ro.target.ttfbMet)}.` +
+        (ro.target.ttfbMet
+          ? ""
+          : ` Why: ${plus(ro.ttfbSplitMs.sdkAndAgentcoreStandin)} of it is the signed upstream call alone (the diagnostic row: the SDK's own work per call, then the stand-in's SigV4 verification and forwarding hop, which in AWS is the service's side); the API stand-in, the ${ro.lambdaHost} Lambda host and the proxy's own code add ${plus(ro.ttfbSplitMs.gatewayHostAndProxy)}${ro.lambdaHost === "ric" ? " (the runtime interface client adds two loopback HTTP exchanges with the Runtime API per invocation)" : ""}. The target compares with a client that reaches the agent with no AWS hop at all, so the signed InvokeAgentRuntime call, which the proxy cannot skip, is inside it. What would close it: judge the relay on the part it owns (chain − SDK path) or give the target room for the signed call${ro.lambdaHost === "ric" ? "; locally, `--lambda-host=in-process` drops the Runtime API exchanges" : ""}.`),
+      `- Per-event latency: the local chain adds ${plus(ro.added.eventP99Ms)} at p99 (target ≤ +2 ms): ${verdict(ro.target.eventMet)}.` +
+        (ro.target.eventMet
+          ? ""
+          : ` Why: each event crosses three more loopback hops (AgentCore stand-in, ${ro.lambdaHost} Lambda host, API stand-in), each a socket read and write, and at p99 what shows is a pause in one of those processes (a garbage collection, another job on the machine) rather than the relay's work per event (the medians differ by ${plus(ro.added.eventMedianMs)}). What would close it: a quiet machine with a core per process; within the relay, nothing is queued per event (chunks pass through as they come).`),
+    );
+  }
+  const tp = r.throughput;
+  if (tp !== undefined) {
+    const worst = tp.runs.reduce((a, b) => (b.growthMb > a.growthMb ? b : a));
+    const cap = tp.nodeOptions.replace(tp.uncapped.nodeOptions, "").trim();
+    rows.push(
+      [
+        "2",
+        `Relay throughput, ${tp.megabytes} MB of SSE (median of ${tp.runs.length})`,
+        "",
+        `${tp.medianMbPerSecond.toFixed(0)} MB/s`,
+        `runs: ${tp.runs.map((x) => x.mbPerSecond.toFixed(0)).join(", ")} MB/s`,
+        "",
+      ],
+      [
+        "2",
+        "Resident memory growth during the relay (worst run)",
+        "",
+        `+${worst.growthMb.toFixed(1)} MB (${worst.baselineRssMb.toFixed(0)} → ${worst.peakRssMb.toFixed(0)} MB)`,
+        `retained after a full GC: +${tp.maxRetainedMb.toFixed(1)} MB`,
+        `< 32 MB: ${verdict(tp.target.met)}`,
+      ],
+      [
+        "2",
+        `Same relays without ${cap} (diagnostic): growth (worst) / throughput`,
+        "",
+        `+${tp.uncapped.maxGrowthMb.toFixed(1)} MB / ${tp.uncapped.medianMbPerSecond.toFixed(0)} MB/s`,
+        `runs: ${tp.uncapped.runs.map((x) => `+${x.growthMb.toFixed(1)} MB`).join(", ")}`,
+        "",
+      ],
+    );
+    notes.push(
+      `2: the proxy bundle in the Lambda host behind the API Gateway stand-in, in a child process of its own; an AgentCore stand-in writes 1 KiB events in 64 KiB writes as fast as TCP backpressure lets it, the client counts bytes. RSS from /proc every 50 ms; growth = peak − RSS after a 16 MB warm-up relay. "Retained" = heap + external memory after full collections, after minus before the run. Each run in a fresh process with the function's NODE_OPTIONS (${tp.nodeOptions}), alternating with the diagnostic runs. Incomplete relays: ${tp.errors}.`,
+    );
+    targets.push(
+      `- Memory: resident memory grew by at most ${tp.maxGrowthMb.toFixed(1)} MB over ${plural(tp.runs.length, "relay")} of ${tp.megabytes} MB (target < 32 MB): ${verdict(tp.target.met)}.` +
+        (tp.target.met
+          ? ""
+          : ` Why: after full collections the process holds ${tp.maxRetainedMb.toFixed(1)} MB more than before the relay, so ${tp.maxRetainedMb < TARGET_GROWTH_MB ? "the growth is garbage not yet collected (each relayed chunk is a short-lived Buffer freed at the next scavenge), not buffering. What would close it: a smaller young generation (a lower --max-semi-space-size in handler/node-options.ts) or fewer allocations per chunk" : "the relay keeps bytes it has passed on: look for a missing backpressure wait (a write whose false return is ignored) between the AgentCore response and the response stream"}.`),
+    );
+  }
+  const cs = r.coldStart;
+  if (cs !== undefined) {
+    const v = cs.variants;
+    rows.push(
+      [
+        "3",
+        "Bundle size",
+        `floor ${kib(v.floor.bytes)}`,
+        kib(v.proxy.bytes),
+        `${x(cs.sizeRatioToFloor.proxy)}; naive ${kib(v.naive.bytes)} (${x(cs.sizeRatioToFloor.naive)})`,
+        "",
+      ],
+      [
+        "3",
+        "Module initialisation, median (IQR)",
+        `floor ${iqr(v.floor.initMs, 1)}`,
+        iqr(v.proxy.initMs, 1),
+        `${x(cs.ratioToFloor.proxy)}; naive ${ms(v.naive.initMs.median, 1)} (${x(cs.ratioToFloor.naive)}); proxy without source maps ${ms(v.proxyNoSourceMaps.initMs.median, 1)} (${x(cs.ratioToFloor.proxyNoSourceMaps)})`,
+        `≤ ×1.15: ${verdict(cs.target.met)}`,
+      ],
+    );
+    const comp = cs.proxyComposition.map((c) => `${c.name} ${kib(c.bytes)}`).join(", ");
+    notes.push(
+      `3: ${cs.runs} fresh \`node\` processes per variant, interleaved, each timing \`require\` of the bundle with the function's environment (NODE_OPTIONS=${cs.nodeOptions}, as deployed). Floor: the same esbuild options (minified, linked source map) on a handler that only imports and constructs the AgentCore client. Naive: \`bundle\`, \`platform: node\`, \`format: cjs\`, \`target: node24\` and nothing else (no minification, no source map), what a default esbuild setup gives. Largest parts of the proxy bundle: ${comp}.`,
+    );
+    targets.push(
+      `- Initialisation: the proxy initialises in ${x(cs.ratioToFloor.proxy)} the floor's time (target ≤ ×1.15): ${verdict(cs.target.met)}.` +
+        (cs.target.met
+          ? ""
+          : ` Why: loading the proxy's source map (--enable-source-maps) costs ${ms(v.proxy.initMs.median - v.proxyNoSourceMaps.initMs.median, 1)}, and the proxy's code beyond the client ${ms(v.proxyNoSourceMaps.initMs.median - v.floor.initMs.median, 1)}, with a bundle ${x(cs.sizeRatioToFloor.proxy)} the floor's size (largest parts: ${comp}). What would close it: less code at init (a lighter package in place of the largest ones above, or loading rarely used code lazily), or dropping --enable-source-maps from handler/node-options.ts and resolving stack traces offline.`),
+    );
+  }
+  const cc = r.concurrency;
+  if (cc !== undefined) {
+    rows.push(
+      [
+        "4",
+        `${cc.streams} simultaneous streams: errors`,
+        String(cc.direct.errors),
+        String(cc.chain.errors),
+        `of ${cc.chain.requests}`,
+        `0: ${verdict(cc.target.met)}`,
+      ],
+      [
+        "4",
+        `${cc.streams} simultaneous streams: time to first byte p50 / p99`,
+        `${ms(cc.direct.ttfbMs.median, 1)} / ${ms(cc.direct.ttfbMs.p99, 1)}`,
+        `${ms(cc.chain.ttfbMs.median, 1)} / ${ms(cc.chain.ttfbMs.p99, 1)}`,
+        `${plus(cc.addedTtfbMs.p50)} / ${plus(cc.addedTtfbMs.p99)}`,
+        "",
+      ],
+    );
+    notes.push(
+      `4: ${plural(cc.rounds, "burst")} of ${cc.streams} requests sent at once, through the chain and directly (the same synthetic agent stream as 1, so the model is not what is measured). ${cc.lambdaHost === "ric" ? `As in Lambda, each stream has its own execution environment (a runtime-interface-client process, ${cc.streams} started before the bursts), but all of them, the stand-ins and the client share this machine's ${r.machine.cores} cores` : `All ${cc.streams} streams share one proxy and one event loop (in-process host), where in Lambda each would get its own execution environment`}: the added time is this machine serving ${cc.streams} streams at once, an upper bound for the relay.`,
+    );
+  }
+  const pg = r.program;
+  if (pg !== undefined) {
+    rows.push([
+      "5",
+      "The program under mocks: wall time, median (IQR) / resources",
+      "",
+      `${(pg.wallMs.median / 1000).toFixed(2)} s (IQR ${(pg.wallMs.p25 / 1000).toFixed(2)}–${(pg.wallMs.p75 / 1000).toFixed(2)}) / ${pg.resources}`,
+      `${pg.customResources} cloud resources, ${pg.componentResources} components`,
+      "",
+    ]);
+    notes.push(
+      `5: index.ts under the test suite's Pulumi mocks in a fresh \`node --import tsx\` process (start-up included), ${plural(pg.runs, "run")}.`,
+    );
+  }
+  const m = r.machine;
+  const header = [
+    "| # | measure | direct / floor | through the relay | added / ratio | target |",
+    "| - | ------- | -------------- | ----------------- | ------------- | ------ |",
+  ];
+  return [
+    `Measured ${r.timestamp.slice(0, 16).replace("T", " ")} UTC on ${m.cpu} (${m.cores} cores, ${m.memoryGb} GB), Node.js ${m.node}, ${m.platform}${r.quick ? ", **quick mode (small sizes: not representative)**" : ""}; \`npm run bench\` took ${Math.round(r.wallSeconds)} s.`,
+    "",
+    ...header,
+    ...rows.map((row) => `| ${row.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`),
+    "",
+    ...notes.map((n) => `- ${n}`),
+    "",
+    "Targets:",
+    "",
+    ...targets,
+    "",
+  ].join("\n");
+}
+
+/**
+ * Replaces what is between the markers in the README with `markdown`. Leaves the file alone
+ * (and says so) when the markers are missing, duplicated or out of order, rather than guess.
+ */
+export function updateReadme(readmePath: string, markdown: string): boolean {
+  const text = readFileSync(readmePath, "utf8");
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (
+    start === -1 ||
+    end === -1 ||
+    end < start ||
+    text.indexOf(README_START, start + 1) !== -1 ||
+    text.indexOf(README_END, end + 1) !== -1
+  ) {
+    return false;
+  }
+  const next = `${text.slice(0, start + README_START.length)}\n\n${markdown.trimEnd()}\n\n${text.slice(end)}`;
+  if (next !== text) writeFileSync(readmePath, next);
+  return true;
+}
