@@ -4,13 +4,7 @@ import { Agent } from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { forwardInvoke } from "../local/agentcore-forward";
-import {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  startDevStack,
-  type DevStack,
-  type DevStackOptions,
-} from "../local/dev-stack";
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDevStack, type DevStack } from "../local/dev-stack";
 import { startTsChild, type Child } from "./child";
 import type { StreamTarget } from "./sse-client";
 
@@ -33,7 +27,7 @@ export interface BenchChain {
   readonly chain: StreamTarget;
   /** The dev stack's AgentCore stand-in (forwarding to the synthetic agent). */
   readonly agentcoreUrl: string;
-  /** The Lambda host the dev stack used: "in-process" or what it reports. */
+  /** The Lambda host the dev stack used. */
   readonly lambdaHost: string;
   stop(): Promise<void>;
 }
@@ -57,13 +51,11 @@ export async function startBenchChain(options: ChainOptions): Promise<BenchChain
   const outdir = path.join(os.tmpdir(), `agentcore-stream-bench-${process.pid}`);
   let stack: DevStack;
   try {
-    // The option is passed only when asked for, so the dev stack's default stays the default.
-    const devOptions: DevStackOptions & { lambdaHost?: string } = {
+    stack = await startDevStack({
       handlerOutdir: outdir,
       proxyLogLevel: "SILENT",
-      ...(options.lambdaHost === undefined ? {} : { lambdaHost: options.lambdaHost }),
-    };
-    stack = await startDevStack(devOptions as DevStackOptions);
+      lambdaHost: options.lambdaHost,
+    });
   } catch (err) {
     await agent.stop();
     throw err;
@@ -79,19 +71,14 @@ export async function startBenchChain(options: ChainOptions): Promise<BenchChain
   const body = JSON.stringify({ prompt: "benchmark" });
   const directAgent = keepAlive();
   const chainAgent = keepAlive();
-  const loose = stack as unknown as {
-    lambdaHost?: { kind?: string };
-    proxy: { warm?: (count: number) => Promise<void> };
-  };
   // Warm environments, as a function that has been serving traffic has: the benchmark measures
   // the relay, not the host's on-demand init.
-  if (options.warmEnvironments !== undefined && typeof loose.proxy.warm === "function") {
-    await loose.proxy.warm(options.warmEnvironments);
+  if (options.warmEnvironments !== undefined && stack.proxy.kind === "ric") {
+    await stack.proxy.warm(options.warmEnvironments);
   }
-  const host = loose.lambdaHost?.kind;
   return {
     agentcoreUrl: stack.agentcoreUrl,
-    lambdaHost: host ?? "in-process",
+    lambdaHost: stack.lambdaHost.kind,
     direct: {
       url: `${agent.ready.url}/invocations`,
       agent: directAgent,

@@ -4,9 +4,9 @@ import { verifySigV4, type StaticCredentials } from "./sigv4-verify";
 
 /**
  * Responders that make the AgentCore stand-in behave like the data plane in front of one agent
- * container: verify the SDK's SigV4 signature, enforce the runtime session id rule, and forward
+ * container: verify the SDK's SigV4 signature, enforce the runtime session id rule, forward
  * InvokeAgentRuntime to the container's `POST /invocations` with the headers the runtime adds,
- * streaming the answer back as it comes.
+ * streaming the answer back as it comes, and end sessions on StopRuntimeSession.
  */
 
 export interface ForwardOptions {
@@ -19,6 +19,47 @@ export interface ForwardOptions {
 }
 
 const SERVICE = "bedrock-agentcore";
+const MAX_SESSION_ID = 256;
+
+/**
+ * The runtime sessions that are running. AgentCore gives each session a microVM of its own and
+ * StopRuntimeSession ends it, so an invoke that reuses the id afterwards starts from nothing.
+ * Locally one agent process serves every session, so a session that starts again after a stop is
+ * forwarded under an id the agent has never seen (the id with its generation appended): the agent
+ * keeps no memory of the stopped one, as a fresh microVM would not. Sessions do not end on their
+ * own here (AgentCore's idle timeout, 15 minutes by default, is not modelled).
+ */
+export class RuntimeSessions {
+  private readonly running = new Set<string>();
+  private readonly generations = new Map<string, number>();
+
+  /** Marks the session running; returns the id the agent gets for it. */
+  start(sessionId: string): string {
+    if (!this.running.has(sessionId)) {
+      const previous = this.generations.get(sessionId);
+      this.generations.set(sessionId, previous === undefined ? 0 : previous + 1);
+      this.running.add(sessionId);
+    }
+    const generation = this.generations.get(sessionId)!;
+    if (generation === 0) return sessionId;
+    const suffix = `-g${generation}`;
+    return `${sessionId.slice(0, MAX_SESSION_ID - suffix.length)}${suffix}`;
+  }
+
+  /** Ends the session; false when it was not running. */
+  stop(sessionId: string): boolean {
+    return this.running.delete(sessionId);
+  }
+}
+
+/** The two operations of one runtime's data plane, sharing its sessions. */
+export function agentRuntimeDataPlane(options: ForwardOptions): {
+  invoke: Responder;
+  stop: Responder;
+} {
+  const sessions = new RuntimeSessions();
+  return { invoke: forwardInvoke(options, sessions), stop: answerStop(options, sessions) };
+}
 /** AgentCore's runtimeSessionId: 33..256 characters. */
 const SESSION_ID = /^[A-Za-z0-9_-]{33,256}$/;
 
@@ -42,16 +83,20 @@ async function checkSession(ctl: ResponseController, options: ForwardOptions): P
   return false;
 }
 
-export function forwardInvoke(options: ForwardOptions): Responder {
+export function forwardInvoke(
+  options: ForwardOptions,
+  sessions: RuntimeSessions = new RuntimeSessions(),
+): Responder {
   return async (ctl) => {
     if (!(await authorize(ctl, options)) || !(await checkSession(ctl, options))) return;
     const req = ctl.request;
+    const agentSessionId = sessions.start(req.sessionId!);
     const started = Date.now();
     const headers: Record<string, string> = {
       "content-type": String(req.headers["content-type"] ?? "application/json"),
       accept: "text/event-stream",
       "content-length": String(req.body.length),
-      "x-amzn-bedrock-agentcore-runtime-session-id": req.sessionId!,
+      "x-amzn-bedrock-agentcore-runtime-session-id": agentSessionId,
       "x-amzn-bedrock-agentcore-runtime-request-id": String(
         req.headers["x-amzn-requestid"] ?? `local-${req.seq}`,
       ),
@@ -117,11 +162,18 @@ export function forwardInvoke(options: ForwardOptions): Responder {
   };
 }
 
-export function answerStop(options: ForwardOptions): Responder {
+export function answerStop(options: ForwardOptions, sessions: RuntimeSessions): Responder {
   return async (ctl) => {
     if (!(await authorize(ctl, options)) || !(await checkSession(ctl, options))) return;
-    // The agent has no way to be told to drop a session; the answer is the service's success.
-    options.log?.(`StopRuntimeSession session=${ctl.request.sessionId!.slice(0, 8)}… → 200`);
+    const id = ctl.request.sessionId!;
+    if (!sessions.stop(id)) {
+      options.log?.(`StopRuntimeSession session=${id.slice(0, 8)}… → not running (404)`);
+      await ctl.error("ResourceNotFoundException", {
+        message: "No running session has this runtimeSessionId.",
+      });
+      return;
+    }
+    options.log?.(`StopRuntimeSession session=${id.slice(0, 8)}… → 200`);
     ctl.start({ status: 200, contentType: "application/json" });
     await ctl.end("{}");
   };

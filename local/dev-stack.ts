@@ -7,10 +7,15 @@ import { BedrockStandin } from "../agent/test/support/bedrock-standin";
 import { buildHandler } from "../handler/build";
 import { PROXY_NODE_OPTIONS } from "../handler/node-options";
 import { AgentCoreStandin } from "./agentcore-standin";
-import { answerStop, forwardInvoke } from "./agentcore-forward";
+import { agentRuntimeDataPlane } from "./agentcore-forward";
 import { PortInUseError, startLocalGateway, type LocalGateway } from "./apigw-local";
-import { loadStreamingHandler, type Env, type LambdaHost } from "./lambda-host";
-import { ricAvailable, startRicHost, type RicAvailability } from "./ric-host";
+import {
+  loadStreamingHandler,
+  type Env,
+  type LambdaHost,
+  type StreamingHandlerHost,
+} from "./lambda-host";
+import { ricAvailable, startRicHost, type RicAvailability, type RicHost } from "./ric-host";
 
 /**
  * The whole chain on loopback, as `npm run dev` and the e2e tests run it:
@@ -100,7 +105,8 @@ export interface DevStack {
   /** The offline model (undefined in bedrock mode): records requests, and whether they aborted. */
   readonly bedrock: BedrockStandin | undefined;
   readonly agentcore: AgentCoreStandin;
-  readonly proxy: LambdaHost;
+  /** The host running the proxy bundle (`kind` tells which). */
+  readonly proxy: StreamingHandlerHost | RicHost;
   /** Which host runs the proxy, and why when it is the in-process fallback. */
   readonly lambdaHost: LambdaHostInfo;
   /** The agent process now running. */
@@ -369,7 +375,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       region: LOCAL_REGION,
       log: (line: string) => log("agentcore", line),
     };
-    agentcore.onInvoke(forwardInvoke(forward)).onStop(answerStop(forward));
+    const dataPlane = agentRuntimeDataPlane(forward);
+    agentcore.onInvoke(dataPlane.invoke).onStop(dataPlane.stop);
 
     // The proxy.
     const gatewayHost = options.host ?? "127.0.0.1";
@@ -417,7 +424,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     const lambdaHost = chooseLambdaHost(options.lambdaHost ?? "auto");
     const bundlePath = path.join(bundle.dir, bundle.entry);
     const env = proxyEnv([...pageOrigins].join(","));
-    let loaded: LambdaHost;
+    let loaded: StreamingHandlerHost | RicHost;
     if (lambdaHost.kind === "ric") {
       // The function's own NODE_OPTIONS: its child processes are Node started as Lambda starts it.
       // (The in-process host cannot apply them: this process is already running.)

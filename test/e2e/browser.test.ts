@@ -257,7 +257,9 @@ describe("e2e: the web page in headless Chromium", function () {
       const error = page.locator("#log > .error").nth(errorsBefore);
       await error.waitFor();
       assert.match((await error.textContent()) ?? "", /^error \([\w.-]+\): /);
-      assert.ok(await page.locator("#send").isEnabled(), "Send is still disabled");
+      // The error event comes first, the end of the stream after it: the page is ready again
+      // once the stream has ended (this waits for that; it fails only if it never happens).
+      await page.locator("#send:enabled").waitFor({ timeout: WAIT_MS });
     } finally {
       await stack!.restartAgent();
     }

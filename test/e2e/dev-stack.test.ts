@@ -233,14 +233,36 @@ describe("e2e: the local dev stack", function () {
     assert.equal(res.headers.get("access-control-allow-origin"), origin);
   });
 
-  it("DELETE /sessions/{id} stops the runtime session", async () => {
-    const res = await fetch(`${stack.gatewayUrl}/sessions/${"s".repeat(40)}`, {
-      method: "DELETE",
-      headers: { "x-api-key": stack.apiKey },
-    });
-    assert.ok(res.status < 300, `DELETE got ${res.status}: ${await res.text()}`);
-    const stop = stack.agentcore.requests.at(-1)!;
-    assert.equal(stop.operation, "StopRuntimeSession");
+  it("DELETE /sessions/{id} ends the runtime session: the next turn starts with no memory", async () => {
+    const stop = (id: string) =>
+      fetch(`${stack.gatewayUrl}/sessions/${id}`, {
+        method: "DELETE",
+        headers: { "x-api-key": stack.apiKey },
+      });
+    const first = await invoke({ prompt: "My name is Grace." });
+    const sessionId = first.headers.get("x-session-id")!;
+    await within(new SseStream(first).ended, 20_000, "turn 1 did not end");
+
+    const stopped = await stop(sessionId);
+    assert.equal(stopped.status, 204, await stopped.text());
+    const stopCall = stack.agentcore.requests.at(-1)!;
+    assert.equal(stopCall.operation, "StopRuntimeSession");
+
+    // The same session id again: AgentCore starts a new microVM, so the agent remembers nothing.
+    const again = await invoke({ prompt: "What is my name?", sessionId });
+    await within(new SseStream(again).ended, 20_000, "turn 2 did not end");
+    const request = stack.bedrock!.requests.at(-1)!;
+    assert.equal(request.messages.length, 1, JSON.stringify(request.messages));
+    const invokes = stack.agentcore.requests.filter((r) => r.operation === "InvokeAgentRuntime");
+    assert.equal(invokes.at(-1)!.sessionId, stopCall.sessionId, "the proxy kept its runtime id");
+
+    // Stopping twice, or a session that never ran: AgentCore's ResourceNotFoundException, which
+    // the proxy answers as stopped all the same.
+    assert.equal((await stop(sessionId)).status, 204);
+    assert.equal((await stop(sessionId)).status, 204);
+    assert.equal((await stop("n".repeat(40))).status, 204);
+    const last = stack.agentcore.requests.at(-1)!;
+    assert.equal(last.operation, "StopRuntimeSession");
   });
 
   it("the AgentCore stand-in refuses a request signed with other credentials", async () => {
