@@ -4,6 +4,11 @@ import { Agent } from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { forwardInvoke } from "../local/agentcore-forward";
+import {
+  buildProxyEvent,
+  decodeLambdaResponse,
+  type LambdaHttpResponse,
+} from "../local/apigw-decode";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDevStack, type DevStack } from "../local/dev-stack";
 import { startTsChild, type Child } from "./child";
 import type { StreamTarget } from "./sse-client";
@@ -27,6 +32,11 @@ export interface BenchChain {
   readonly chain: StreamTarget;
   /** The dev stack's AgentCore stand-in (forwarding to the synthetic agent). */
   readonly agentcoreUrl: string;
+  /**
+   * The proxy bundle alone: invokes it in the dev stack's Lambda host with the event the API
+   * stand-in would build, and returns the body as API Gateway would stream it (prelude decoded).
+   */
+  invokeProxy(): Promise<LambdaHttpResponse>;
   /** The Lambda host the dev stack used. */
   readonly lambdaHost: string;
   stop(): Promise<void>;
@@ -76,8 +86,16 @@ export async function startBenchChain(options: ChainOptions): Promise<BenchChain
   if (options.warmEnvironments !== undefined && stack.proxy.kind === "ric") {
     await stack.proxy.warm(options.warmEnvironments);
   }
+  const proxyEvent = () =>
+    buildProxyEvent({
+      method: "POST",
+      path: "/invoke",
+      body,
+      headers: { "Content-Type": "application/json" },
+    });
   return {
     agentcoreUrl: stack.agentcoreUrl,
+    invokeProxy: () => decodeLambdaResponse(stack.proxy.invoke(proxyEvent())),
     lambdaHost: stack.lambdaHost.kind,
     direct: {
       url: `${agent.ready.url}/invocations`,

@@ -4,7 +4,7 @@ import {
   InvokeAgentRuntimeCommand,
 } from "@aws-sdk/client-bedrock-agentcore";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_RUNTIME_ARN } from "../local/dev-stack";
-import { startBenchChain } from "./chain";
+import { startBenchChain, type BenchChain } from "./chain";
 import { round, rounded, summarize, type Summary } from "./stats";
 import {
   failure,
@@ -21,10 +21,12 @@ import {
  * first byte is per request; per-event latency is the agent's send time to the client's receive
  * time, on the same clock, for every event. Added = chain − direct, per statistic.
  *
- * A third path, diagnostic: the AWS SDK in this process calling the AgentCore stand-in, which
- * forwards to the same agent. It is the upstream half of the chain without the API stand-in, the
- * Lambda host and the proxy's own code, so chain − sdk is roughly what those add and sdk − direct
- * what the SDK call and the stand-in's SigV4 check and forwarding add.
+ * Two more paths, diagnostic, split the added time by who adds it:
+ * - sdk: the AWS SDK in this process calling the AgentCore stand-in, which forwards to the same
+ *   agent: sdk − direct is the signed call and the stand-in's SigV4 check and forwarding hop;
+ * - proxy: the proxy bundle invoked in the dev stack's Lambda host (no API stand-in), its body
+ *   read as API Gateway reads it: proxy − sdk is the proxy's own code and the Lambda host, and
+ *   chain − proxy the API Gateway stand-in and its HTTP hop.
  */
 
 export interface RelayOverheadOptions {
@@ -42,8 +44,8 @@ export interface PathStats {
   eventLatencyMs: Summary;
 }
 
-type PathName = "direct" | "chain" | "sdk";
-const PATHS: PathName[] = ["direct", "chain", "sdk"];
+type PathName = "direct" | "chain" | "sdk" | "proxy";
+const PATHS: PathName[] = ["direct", "chain", "sdk", "proxy"];
 
 export interface RelayOverheadResult {
   requestsPerPath: number;
@@ -54,6 +56,8 @@ export interface RelayOverheadResult {
   chain: PathStats;
   /** Diagnostic: SDK → AgentCore stand-in → agent. */
   sdk: PathStats;
+  /** Diagnostic: proxy bundle in the Lambda host → AgentCore stand-in → agent. */
+  proxy: PathStats;
   errors: number;
   errorSamples: string[];
   added: {
@@ -62,8 +66,8 @@ export interface RelayOverheadResult {
     eventMedianMs: number;
     eventP99Ms: number;
   };
-  /** Median time to first byte split: sdk − direct, chain − sdk. */
-  ttfbSplitMs: { sdkAndAgentcoreStandin: number; gatewayHostAndProxy: number };
+  /** Median time to first byte split: sdk − direct, proxy − sdk, chain − proxy. */
+  ttfbSplitMs: { sdkAndAgentcoreStandin: number; proxyAndHost: number; apiGatewayStandin: number };
   /** chain / direct. */
   ratio: { ttfbMedian: number; eventMedian: number; eventP99: number };
   target: {
@@ -97,10 +101,14 @@ export async function measureRelayOverhead(
     maxAttempts: 1,
   });
   try {
-    const runs: Record<PathName, StreamOutcome[]> = { direct: [], chain: [], sdk: [] };
+    const runs: Record<PathName, StreamOutcome[]> = { direct: [], chain: [], sdk: [], proxy: [] };
     const errors: string[] = [];
     const call = (name: PathName): Promise<StreamOutcome> =>
-      name === "sdk" ? viaSdk(client) : streamRequest(bench[name] as StreamTarget);
+      name === "sdk"
+        ? viaSdk(client)
+        : name === "proxy"
+          ? viaProxy(bench)
+          : streamRequest(bench[name] as StreamTarget);
     for (let i = 0; i < warmup + requests; i++) {
       for (let p = 0; p < PATHS.length; p++) {
         const name = PATHS[(i + p) % PATHS.length];
@@ -118,6 +126,7 @@ export async function measureRelayOverhead(
     const direct = stats(runs.direct);
     const chain = stats(runs.chain);
     const sdk = stats(runs.sdk);
+    const proxy = stats(runs.proxy);
     const added = {
       ttfbMedianMs: round(chain.ttfbMs.median - direct.ttfbMs.median, 3),
       ttfbP99Ms: round(chain.ttfbMs.p99 - direct.ttfbMs.p99, 3),
@@ -136,12 +145,14 @@ export async function measureRelayOverhead(
       direct: r3(direct),
       chain: r3(chain),
       sdk: r3(sdk),
+      proxy: r3(proxy),
       errors: errors.length,
       errorSamples: errors.slice(0, 5),
       added,
       ttfbSplitMs: {
         sdkAndAgentcoreStandin: round(sdk.ttfbMs.median - direct.ttfbMs.median, 3),
-        gatewayHostAndProxy: round(chain.ttfbMs.median - sdk.ttfbMs.median, 3),
+        proxyAndHost: round(proxy.ttfbMs.median - sdk.ttfbMs.median, 3),
+        apiGatewayStandin: round(chain.ttfbMs.median - proxy.ttfbMs.median, 3),
       },
       ratio: {
         ttfbMedian: round(chain.ttfbMs.median / direct.ttfbMs.median, 3),
@@ -177,6 +188,19 @@ async function viaSdk(client: BedrockAgentCoreClient): Promise<StreamOutcome> {
     );
     timer.outcome.status = out.statusCode ?? 200;
     for await (const chunk of out.response as AsyncIterable<Uint8Array>) timer.chunk(chunk);
+    return timer.finish();
+  } catch (err) {
+    return timer.finish(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** The proxy bundle alone, in the dev stack's Lambda host; its body read as API Gateway reads it. */
+async function viaProxy(bench: BenchChain): Promise<StreamOutcome> {
+  const timer = new StreamTimer();
+  try {
+    const response = await bench.invokeProxy();
+    timer.outcome.status = response.statusCode;
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) timer.chunk(chunk);
     return timer.finish();
   } catch (err) {
     return timer.finish(err instanceof Error ? err.message : String(err));

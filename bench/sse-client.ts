@@ -1,3 +1,4 @@
+import { createParser } from "eventsource-parser";
 import { Agent, request } from "node:http";
 import { nowMs } from "./synthetic-agent";
 
@@ -45,25 +46,25 @@ export class StreamTimer {
     bytes: 0,
   };
   private readonly started = performance.now();
-  private buffer = "";
+  private readonly decoder = new TextDecoder();
+  /** The arrival time of the chunk being parsed: every event it completes arrived then. */
+  private arrived = 0;
+  private readonly parser = createParser({
+    onEvent: (event) => {
+      const o = this.outcome;
+      o.events++;
+      if (event.event === "done") o.done = true;
+      const sentAt = (JSON.parse(event.data) as { sentAt?: unknown }).sentAt;
+      if (typeof sentAt === "number") o.eventLatencyMs.push(this.arrived - sentAt);
+    },
+  });
 
   chunk(chunk: Uint8Array): void {
-    const arrived = nowMs();
+    this.arrived = nowMs();
     const o = this.outcome;
     if (o.bytes === 0) o.ttfbMs = performance.now() - this.started;
     o.bytes += chunk.length;
-    this.buffer += Buffer.from(chunk).toString("utf8");
-    let at: number;
-    while ((at = this.buffer.indexOf("\n\n")) !== -1) {
-      const block = this.buffer.slice(0, at);
-      this.buffer = this.buffer.slice(at + 2);
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (data === undefined) continue; // a comment (heartbeat)
-      o.events++;
-      if (block.startsWith("event: done")) o.done = true;
-      const sentAt = (JSON.parse(data) as { sentAt?: unknown }).sentAt;
-      if (typeof sentAt === "number") o.eventLatencyMs.push(arrived - sentAt);
-    }
+    this.parser.feed(this.decoder.decode(chunk, { stream: true }));
   }
 
   finish(error?: string): StreamOutcome {
