@@ -9,7 +9,13 @@ import {
   decodeLambdaResponse,
   type LambdaHttpResponse,
 } from "../local/apigw-decode";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDevStack, type DevStack } from "../local/dev-stack";
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  startDevStack,
+  type DevStack,
+  type LambdaHostChoice,
+} from "../local/dev-stack";
 import { startTsChild, type Child } from "./child";
 import type { StreamTarget } from "./sse-client";
 
@@ -48,7 +54,7 @@ export interface ChainOptions {
   /** Concurrent connections per path (default 64). */
   maxSockets?: number;
   /** Which Lambda host the dev stack runs the proxy in; default: the dev stack's default. */
-  lambdaHost?: "auto" | "ric" | "in-process";
+  lambdaHost?: LambdaHostChoice;
   /** Execution environments to start before measuring, when the host has a pool (the RIC host). */
   warmEnvironments?: number;
 }

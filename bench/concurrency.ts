@@ -1,6 +1,7 @@
 import { startBenchChain } from "./chain";
 import { round, rounded, summarize, type Summary } from "./stats";
 import { failure, streamRequest, type StreamTarget } from "./sse-client";
+import type { LambdaHostChoice } from "../local/dev-stack";
 
 /**
  * Item 4: `streams` simultaneous requests through the local chain (dev stack → synthetic agent:
@@ -14,7 +15,7 @@ export interface ConcurrencyOptions {
   rounds?: number;
   events?: number;
   paceMs?: number;
-  lambdaHost?: "auto" | "ric" | "in-process";
+  lambdaHost?: LambdaHostChoice;
   log?: (line: string) => void;
 }
 

@@ -3,7 +3,12 @@ import {
   BedrockAgentCoreClient,
   InvokeAgentRuntimeCommand,
 } from "@aws-sdk/client-bedrock-agentcore";
-import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_RUNTIME_ARN } from "../local/dev-stack";
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  LOCAL_RUNTIME_ARN,
+  type LambdaHostChoice,
+} from "../local/dev-stack";
 import { startBenchChain, type BenchChain } from "./chain";
 import { round, rounded, summarize, type Summary } from "./stats";
 import {
@@ -35,7 +40,7 @@ export interface RelayOverheadOptions {
   warmup?: number;
   events?: number;
   paceMs?: number;
-  lambdaHost?: "auto" | "ric" | "in-process";
+  lambdaHost?: LambdaHostChoice;
   log?: (line: string) => void;
 }
 

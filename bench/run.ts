@@ -8,6 +8,7 @@ import { measureProgram } from "./program";
 import { measureRelayOverhead } from "./relay-overhead";
 import { renderMarkdown, updateReadme, type BenchResults, type Machine } from "./report";
 import { measureThroughput } from "./throughput";
+import type { LambdaHostChoice } from "../local/dev-stack";
 
 /**
  * `npm run bench`: every measurement in one run on one machine, then bench/results.json (raw
@@ -24,8 +25,7 @@ import { measureThroughput } from "./throughput";
  * BENCH_QUICK=1 is the same as --quick. A quick run never touches the README.
  */
 
-export type LambdaHostOption = "auto" | "ric" | "in-process";
-const HOSTS: LambdaHostOption[] = ["auto", "ric", "in-process"];
+const HOSTS: LambdaHostChoice[] = ["auto", "ric", "in-process"];
 
 export type Measurement = "relay" | "throughput" | "cold" | "concurrency" | "program";
 export const MEASUREMENTS: Measurement[] = [
@@ -40,7 +40,7 @@ export interface BenchOptions {
   quick?: boolean;
   only?: Measurement[];
   /** Passed to startDevStack for measurements 1 and 4; default: the dev stack's default. */
-  lambdaHost?: LambdaHostOption;
+  lambdaHost?: LambdaHostChoice;
   log?: (line: string) => void;
 }
 
@@ -133,7 +133,7 @@ function parseArgs(argv: string[]): { options: BenchOptions; out: string; readme
     else if (arg === "--no-readme") readme = false;
     else if (arg.startsWith("--out=")) out = path.resolve(arg.slice(6));
     else if (arg.startsWith("--lambda-host=")) {
-      const host = arg.slice(14) as LambdaHostOption;
+      const host = arg.slice(14) as LambdaHostChoice;
       if (!HOSTS.includes(host)) throw new Error(`--lambda-host: use ${HOSTS.join(", ")}`);
       options.lambdaHost = host;
     } else if (arg.startsWith("--only=")) {

@@ -7,7 +7,7 @@
  * - `--max-semi-space-size=4`: caps V8's young generation at 4 MB per semi-space. Every relayed
  *   chunk is a short-lived Buffer whose memory is freed only when the young generation is next
  *   scavenged; with Node's default (a young generation that grows to tens of MB under this
- *   allocation rate) a 200 MB relay held about 80 MB of such garbage in RSS, with the cap under
- *   3 MB, at the same throughput (`npm run bench`, README "Performance").
+ *   allocation rate) a 200 MB relay held tens of MB of such garbage in RSS (24 to 116 MB across
+ *   runs), with the cap a few MB, at the same throughput (`npm run bench`, README "Performance").
  */
 export const PROXY_NODE_OPTIONS = "--enable-source-maps --max-semi-space-size=4";

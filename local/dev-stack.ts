@@ -16,6 +16,7 @@ import {
   type StreamingHandlerHost,
 } from "./lambda-host";
 import { ricAvailable, startRicHost, type RicAvailability, type RicHost } from "./ric-host";
+import { eachLine } from "./lines";
 
 /**
  * The whole chain on loopback, as `npm run dev` and the e2e tests run it:
@@ -193,19 +194,6 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function lines(stream: NodeJS.ReadableStream | null, sink: (line: string) => void): void {
-  let rest = "";
-  stream?.on("data", (chunk: Buffer) => {
-    rest += chunk.toString("utf8");
-    const parts = rest.split("\n");
-    rest = parts.pop() ?? "";
-    for (const line of parts) if (line.trim() !== "") sink(line);
-  });
-  stream?.on("end", () => {
-    if (rest.trim() !== "") sink(rest);
-  });
-}
-
 async function startAgentProcess(
   port: number,
   env: Record<string, string>,
@@ -221,8 +209,8 @@ async function startAgentProcess(
     output += `${line}\n`;
     log(line);
   };
-  lines(child.stdout, sink);
-  lines(child.stderr, sink);
+  eachLine(child.stdout, sink);
+  eachLine(child.stderr, sink);
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => resolve(code)),
   );

@@ -14,6 +14,7 @@ import {
   type LoadOptions,
 } from "./lambda-host";
 import { RuntimeApi, type FunctionError, type RuntimeInvocation } from "./runtime-api";
+import { eachLine } from "./lines";
 
 /**
  * Runs a Lambda bundle under the genuine Node.js runtime interface client (npm `aws-lambda-ric`,
@@ -328,8 +329,8 @@ export function startRicHost(
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.on("error", (err) => log(`execution environment ${id}: ${String(err)}`));
-    lines(child.stdout, log);
-    lines(child.stderr, log);
+    eachLine(child.stdout, log);
+    eachLine(child.stderr, log);
     const environment: Environment = new Environment(
       id,
       child,
@@ -407,17 +408,4 @@ export function startRicHost(
       await Promise.all(live.map((e) => e.exited));
     },
   };
-}
-
-function lines(stream: NodeJS.ReadableStream | null, sink: (line: string) => void): void {
-  let rest = "";
-  stream?.on("data", (chunk: Buffer) => {
-    rest += chunk.toString("utf8");
-    const parts = rest.split("\n");
-    rest = parts.pop() ?? "";
-    for (const line of parts) if (line.trim() !== "") sink(line);
-  });
-  stream?.on("end", () => {
-    if (rest.trim() !== "") sink(rest);
-  });
 }
