@@ -29,7 +29,8 @@ import { eachLine } from "./lines";
  * beyond the pool's maximum wait for an environment instead of being throttled.
  */
 
-const RIC_DIR = path.resolve(__dirname, "..", "node_modules", "aws-lambda-ric");
+/** local/ric: a package of its own (see install-ric.ts for why). */
+const RIC_DIR = path.join(__dirname, "ric", "node_modules", "aws-lambda-ric");
 const RIC_BIN = path.join(RIC_DIR, "index.mjs");
 const DEFAULT_MAX_ENVIRONMENTS = 64;
 /** Lambda's limit on the init phase of an on-demand environment. */
