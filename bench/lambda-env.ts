@@ -1,28 +1,19 @@
-import * as path from "node:path";
 import { PROXY_NODE_OPTIONS } from "../handler/node-options";
+import { PROXY_METRICS_NAMESPACE, PROXY_SERVICE_NAME } from "../handler/telemetry";
+import { functionEnvironment } from "../local/lambda-host";
 
 /**
- * The proxy function's environment as Lambda gives it (runtime variables, as lambda-host.ts sets
- * them) and as the Pulumi component configures it (components/streamingProxy.ts), with static
- * fake credentials and nothing of this machine's AWS setup.
+ * The proxy function's environment as Lambda gives it (the runtime's reserved variables, from the
+ * local hosts' `functionEnvironment`) and as the Pulumi component configures it
+ * (components/streamingProxy.ts), with static fake credentials and nothing of this machine's AWS
+ * setup. For the benchmark's child processes, so also PATH, TZ and LANG as the runtime sets them.
  */
-
 export function lambdaEnv(
   bundleFile: string,
   more: Record<string, string> = {},
 ): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    TZ: ":UTC",
-    LANG: "en_US.UTF-8",
+  const env = functionEnvironment(bundleFile, {
     AWS_REGION: "us-east-1",
-    AWS_DEFAULT_REGION: "us-east-1",
-    AWS_LAMBDA_FUNCTION_NAME: "agentcore-stream-proxy",
-    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "1024",
-    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs24.x",
-    LAMBDA_TASK_ROOT: path.dirname(bundleFile),
-    _HANDLER: "index.handler",
     AWS_ACCESS_KEY_ID: "AKIDBENCH00000000000",
     AWS_SECRET_ACCESS_KEY: "bench-secret-key",
     AWS_SESSION_TOKEN: "bench-session-token",
@@ -35,10 +26,17 @@ export function lambdaEnv(
     HEARTBEAT_MS: "15000",
     MAX_BODY_BYTES: "262144",
     CORS_ALLOWED_ORIGINS: "",
-    POWERTOOLS_SERVICE_NAME: "agentcore-stream-proxy",
-    POWERTOOLS_METRICS_NAMESPACE: "AgentcoreStream",
+    POWERTOOLS_SERVICE_NAME: PROXY_SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: PROXY_METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: "INFO",
     NODE_OPTIONS: PROXY_NODE_OPTIONS,
     ...more,
+  });
+  const defined: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    TZ: ":UTC",
+    LANG: "en_US.UTF-8",
   };
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) defined[key] = value;
+  return defined;
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PROXY_METRICS_NAMESPACE, PROXY_SERVICE_NAME } from "../handler/telemetry";
 
 export interface MonitoringArgs {
   /** The REST API's name (API Gateway metrics are keyed by name and stage). */
@@ -155,10 +156,10 @@ export class Monitoring extends pulumi.ComponentResource {
                     "Proxy time to first byte",
                     [
                       [
-                        "AgentcoreStream",
+                        PROXY_METRICS_NAMESPACE,
                         "TimeToFirstByte",
                         "service",
-                        "agentcore-stream-proxy",
+                        PROXY_SERVICE_NAME,
                         { stat: "p99" },
                       ],
                     ],

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { buildHandler, HandlerBundle } from "../handler/build";
 import { PROXY_NODE_OPTIONS } from "../handler/node-options";
 import { policyDocument } from "./iam";
+import { PROXY_METRICS_NAMESPACE, PROXY_SERVICE_NAME } from "../handler/telemetry";
 
 export interface StreamingProxyArgs {
   /** The AgentCore runtime the proxy invokes. */
@@ -146,8 +147,8 @@ export class StreamingProxy extends pulumi.ComponentResource {
             CORS_ALLOWED_ORIGINS: pulumi
               .output(args.corsAllowedOrigins ?? [])
               .apply((o) => o.join(",")),
-            POWERTOOLS_SERVICE_NAME: "agentcore-stream-proxy",
-            POWERTOOLS_METRICS_NAMESPACE: "AgentcoreStream",
+            POWERTOOLS_SERVICE_NAME: PROXY_SERVICE_NAME,
+            POWERTOOLS_METRICS_NAMESPACE: PROXY_METRICS_NAMESPACE,
             POWERTOOLS_LOG_LEVEL: args.logLevel ?? "INFO",
             NODE_OPTIONS: PROXY_NODE_OPTIONS,
           },

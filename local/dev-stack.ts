@@ -17,6 +17,7 @@ import {
 } from "./lambda-host";
 import { ricAvailable, startRicHost, type RicAvailability, type RicHost } from "./ric-host";
 import { eachLine } from "./lines";
+import { PROXY_SERVICE_NAME } from "../handler/telemetry";
 
 /**
  * The whole chain on loopback, as `npm run dev` and the e2e tests run it:
@@ -386,7 +387,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       AWS_PROFILE: undefined,
       AWS_EC2_METADATA_DISABLED: "true",
       CORS_ALLOWED_ORIGINS: origins,
-      POWERTOOLS_SERVICE_NAME: "agentcore-stream-proxy",
+      POWERTOOLS_SERVICE_NAME: PROXY_SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: "AgentcoreStreamLocal",
       POWERTOOLS_LOG_LEVEL: options.proxyLogLevel ?? "INFO",
       POWERTOOLS_METRICS_DISABLED: "true",
