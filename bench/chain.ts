@@ -33,6 +33,9 @@ import type { StreamTarget } from "./sse-client";
  * offline model keep running, idle.
  */
 
+/** The synthetic agent's stream in a full run: 50 text events, 5 ms apart. */
+export const PACED_STREAM = { events: 50, paceMs: 5 } as const;
+
 export interface BenchChain {
   readonly direct: StreamTarget;
   readonly chain: StreamTarget;

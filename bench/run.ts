@@ -9,6 +9,7 @@ import { measureRelayOverhead } from "./relay-overhead";
 import { renderMarkdown, updateReadme, type BenchResults, type Machine } from "./report";
 import { measureThroughput } from "./throughput";
 import type { LambdaHostChoice } from "../local/dev-stack";
+import { PACED_STREAM } from "./chain";
 
 /**
  * `npm run bench`: every measurement in one run on one machine, then bench/results.json (raw
@@ -46,19 +47,21 @@ export interface BenchOptions {
 
 /** Sizes per mode: full ones are the issue's; quick ones only check that everything runs. */
 function sizes(quick: boolean) {
+  // One paced stream for items 1 and 4: "the same paced agent stream" by construction.
+  const stream = quick ? { events: 10, paceMs: 2 } : PACED_STREAM;
   return quick
     ? {
-        relay: { requests: 6, warmup: 1, events: 10, paceMs: 2 },
+        relay: { requests: 6, warmup: 1, ...stream },
         throughput: { megabytes: 4, runs: 1, warmupMegabytes: 1 },
         cold: { runs: 2 },
-        concurrency: { streams: 8, rounds: 1, events: 10, paceMs: 2 },
+        concurrency: { streams: 8, rounds: 1, ...stream },
         program: { runs: 1 },
       }
     : {
-        relay: { requests: 100, warmup: 10, events: 50, paceMs: 5 },
+        relay: { requests: 100, warmup: 10, ...stream },
         throughput: { megabytes: 200, runs: 3, warmupMegabytes: 16 },
         cold: { runs: 21 },
-        concurrency: { streams: 50, rounds: 5, events: 50, paceMs: 5 },
+        concurrency: { streams: 50, rounds: 5, ...stream },
         program: { runs: 5 },
       };
 }
