@@ -76,10 +76,18 @@ export function loadConfig(env: Env): AgentConfig {
     );
   }
 
-  const maxTokens = integer(env, "MAX_TOKENS", DEFAULTS.maxTokens, 1, 1_000_000, problems);
-  const temperature = number(env, "TEMPERATURE", DEFAULTS.temperature, 0, 1, problems);
-  const maxSessions = integer(env, "MAX_SESSIONS", DEFAULTS.maxSessions, 1, 100_000, problems);
-  const port = integer(env, "PORT", DEFAULTS.port, 1, 65_535, problems);
+  const maxTokens = numeric("whole", env, "MAX_TOKENS", DEFAULTS.maxTokens, 1, 1_000_000, problems);
+  const temperature = numeric("decimal", env, "TEMPERATURE", DEFAULTS.temperature, 0, 1, problems);
+  const maxSessions = numeric(
+    "whole",
+    env,
+    "MAX_SESSIONS",
+    DEFAULTS.maxSessions,
+    1,
+    100_000,
+    problems,
+  );
+  const port = numeric("whole", env, "PORT", DEFAULTS.port, 1, 65_535, problems);
 
   const guardrailId = read(env, "GUARDRAIL_ID");
   const guardrailVersion = read(env, "GUARDRAIL_VERSION");
@@ -119,25 +127,14 @@ export function loadConfig(env: Env): AgentConfig {
   };
 }
 
-function integer(
-  env: Env,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: string[],
-): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  const value = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    problems.push(`${name} must be a whole number from ${min} to ${max} (got ${quote(raw)})`);
-    return fallback;
-  }
-  return value;
-}
+/** A whole number, or a decimal like `0.7`: the two numeric kinds the settings take. */
+const NUMERIC = {
+  whole: { pattern: /^[0-9]+$/, valid: Number.isSafeInteger, noun: "a whole number" },
+  decimal: { pattern: /^[0-9]*\.?[0-9]+$/, valid: Number.isFinite, noun: "a number" },
+};
 
-function number(
+function numeric(
+  kind: keyof typeof NUMERIC,
   env: Env,
   name: string,
   fallback: number,
@@ -147,9 +144,10 @@ function number(
 ): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
-  const value = /^[0-9]*\.?[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isFinite(value) || value < min || value > max) {
-    problems.push(`${name} must be a number from ${min} to ${max} (got ${quote(raw)})`);
+  const { pattern, valid, noun } = NUMERIC[kind];
+  const value = pattern.test(raw) ? Number(raw) : Number.NaN;
+  if (!valid(value) || value < min || value > max) {
+    problems.push(`${name} must be ${noun} from ${min} to ${max} (got ${quote(raw)})`);
     return fallback;
   }
   return value;
