@@ -116,6 +116,11 @@ export class RuntimeApi {
   private readonly invocations = new Map<string, RuntimeInvocation>();
   /** What each connection last carried: the client's curl connections must survive a break. */
   private readonly sockets = new Map<Socket, "none" | "stream" | "other">();
+  /**
+   * A "close" break that came before the answer's connection reached this server: the runtime
+   * opens it as the invocation starts, so the next connection to arrive is that one.
+   */
+  private closeBeforeConnect: RuntimeInvocation | undefined;
   initError: FunctionError | undefined;
 
   private constructor(
@@ -127,6 +132,9 @@ export class RuntimeApi {
     const server = createServer();
     const api = new RuntimeApi(server, options);
     server.on("connection", (socket) => {
+      const pending = api.closeBeforeConnect;
+      api.closeBeforeConnect = undefined;
+      if (pending !== undefined && !pending.answered) return void socket.destroy();
       api.sockets.set(socket, "none");
       socket.once("close", () => api.sockets.delete(socket));
     });
@@ -178,10 +186,15 @@ export class RuntimeApi {
     }
     if (invocation.broken !== "close" || !invocation.handedOut || invocation.answered) return;
     // The client opens the answer's connection as the invocation starts but sends nothing on it
-    // before the function's first write: drop every connection that is not one of curl's.
+    // before the function's first write: drop every connection that is not one of curl's. On a
+    // busy machine that connection may not have been accepted yet; it is dropped on arrival.
+    let dropped = false;
     for (const [socket, carried] of this.sockets) {
-      if (carried !== "other") socket.destroy();
+      if (carried === "other") continue;
+      socket.destroy();
+      dropped = true;
     }
+    if (!dropped) this.closeBeforeConnect = invocation;
   }
 
   private dispatch(): void {
