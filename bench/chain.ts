@@ -36,6 +36,17 @@ import type { StreamTarget } from "./sse-client";
 /** The synthetic agent's stream in a full run: 50 text events, 5 ms apart. */
 export const PACED_STREAM = { events: 50, paceMs: 5 } as const;
 
+/** The paced stream a measure was asked for, PACED_STREAM where it was not. */
+export function pacedStream(options: { events?: number; paceMs?: number }): {
+  events: number;
+  paceMs: number;
+} {
+  return {
+    events: options.events ?? PACED_STREAM.events,
+    paceMs: options.paceMs ?? PACED_STREAM.paceMs,
+  };
+}
+
 export interface BenchChain {
   readonly direct: StreamTarget;
   readonly chain: StreamTarget;

@@ -1,4 +1,4 @@
-import { PACED_STREAM, startBenchChain } from "./chain";
+import { pacedStream, startBenchChain } from "./chain";
 import { round, rounded, summarize, type Summary } from "./stats";
 import { failure, streamRequest, type StreamTarget } from "./sse-client";
 import type { LambdaHostChoice } from "../local/dev-stack";
@@ -46,8 +46,7 @@ export async function measureConcurrency(
 ): Promise<ConcurrencyResult> {
   const streams = options.streams ?? 50;
   const rounds = options.rounds ?? 5;
-  const events = options.events ?? PACED_STREAM.events;
-  const paceMs = options.paceMs ?? PACED_STREAM.paceMs;
+  const { events, paceMs } = pacedStream(options);
   const log = options.log ?? (() => undefined);
   const bench = await startBenchChain({
     events,

@@ -9,7 +9,7 @@ import {
   LOCAL_RUNTIME_ARN,
   type LambdaHostChoice,
 } from "../local/dev-stack";
-import { PACED_STREAM, startBenchChain, type BenchChain } from "./chain";
+import { pacedStream, startBenchChain, type BenchChain } from "./chain";
 import { round, rounded, summarize, type Summary } from "./stats";
 import {
   failure,
@@ -90,8 +90,7 @@ export async function measureRelayOverhead(
 ): Promise<RelayOverheadResult> {
   const requests = options.requests ?? 100;
   const warmup = options.warmup ?? 10;
-  const events = options.events ?? PACED_STREAM.events;
-  const paceMs = options.paceMs ?? PACED_STREAM.paceMs;
+  const { events, paceMs } = pacedStream(options);
   const log = options.log ?? (() => undefined);
   const bench = await startBenchChain({
     events,
