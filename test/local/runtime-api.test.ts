@@ -51,16 +51,25 @@ describe("local Lambda Runtime API", () => {
     return { req, failed, connected };
   }
 
-  async function takeInvocation() {
-    const invocation = api.enqueue({
-      requestId: "req-1",
+  function enqueue(requestId: string) {
+    return api.enqueue({
+      requestId,
       event: { prompt: "hi" },
       deadline: Date.now() + 30_000,
       invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:proxy",
     });
+  }
+
+  /** GET /next as the runtime polls it; resolves with the id of the invocation it was given. */
+  async function poll(): Promise<string | string[] | undefined> {
     const next = await get("/2018-06-01/runtime/invocation/next");
     next.resume();
-    assert.equal(next.headers["lambda-runtime-aws-request-id"], "req-1");
+    return next.headers["lambda-runtime-aws-request-id"];
+  }
+
+  async function takeInvocation() {
+    const invocation = enqueue("req-1");
+    assert.equal(await poll(), "req-1");
     return invocation;
   }
 
@@ -84,14 +93,7 @@ describe("local Lambda Runtime API", () => {
     const err = await answer.failed;
     assert.match(String(err.code), /ECONNRESET|EPIPE/);
     // Only that one connection: the next poll is served.
-    const after = api.enqueue({
-      requestId: "req-2",
-      event: {},
-      deadline: Date.now() + 30_000,
-      invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:proxy",
-    });
-    const next = await get("/2018-06-01/runtime/invocation/next");
-    next.resume();
-    assert.equal(next.headers["lambda-runtime-aws-request-id"], after.requestId);
+    enqueue("req-2");
+    assert.equal(await poll(), "req-2");
   });
 });
