@@ -77,7 +77,6 @@ class Exchange {
   /** CORS headers, then X-Session-Id once known. */
   readonly headers: HeaderMap;
   readonly requestId: string;
-  committed = false;
   private readonly deadline: NodeJS.Timeout;
 
   constructor(
@@ -87,7 +86,7 @@ class Exchange {
     config: ReadyConfig | undefined,
   ) {
     this.requestId = event?.requestContext?.requestId ?? context.awsRequestId;
-    this.headers = config === undefined ? {} : corsHeaders(config.cors, header(event, "origin"));
+    this.headers = corsHeaders(config?.cors, header(event, "origin"));
     // Whether the runtime reports a client disconnect is not documented; when the response
     // stream closes or errors before it finished, stop the upstream at once: otherwise the
     // agent (and this Lambda) would run, and bill, to the end.
@@ -95,6 +94,11 @@ class Exchange {
     stream.on("error", this.onGone);
     const remaining = context.getRemainingTimeInMillis() - (config?.deadlineMarginMs ?? 0);
     this.deadline = setTimeout(() => this.abort("deadline"), Math.max(0, remaining));
+  }
+
+  /** Whether a status went out (the prelude is sent): every answer sets one. */
+  get committed(): boolean {
+    return this.summary.status !== undefined;
   }
 
   private readonly onGone = (): void => {
@@ -117,14 +121,25 @@ class Exchange {
     this.summary.status = error.status;
     this.summary.errorCode = error.code;
     this.summary.outcome = outcome;
-    this.committed = true;
     this.summary.bytes = await sendError(this.stream, error, this.requestId, this.headers);
+  }
+
+  /**
+   * Scopes the client's session id to the caller (see session.ts), names it in the answer's
+   * X-Session-Id and, hashed, in the log line.
+   */
+  scopeSession(clientSession: string, config: ReadyConfig) {
+    const identity = callerIdentity(this.event);
+    const runtimeSession = runtimeSessionId(clientSession, identity, config.sessionKey);
+    this.headers["X-Session-Id"] = clientSession;
+    this.summary.sessionHash = sessionHash(runtimeSession);
+    this.summary.identity = identity?.kind ?? "none";
+    return { identity, runtimeSession };
   }
 
   /** Answers 204 with no body. */
   async noContent(headers: HeaderMap = this.headers): Promise<void> {
     this.summary.status = 204;
-    this.committed = true;
     await sendJson(this.stream, 204, headers);
   }
 
@@ -200,12 +215,10 @@ async function invoke(ex: Exchange, config: ReadyConfig, client: Deps["client"])
   const parsed = parseInvokeRequest(ex.event, config.maxBodyBytes);
   if (!parsed.ok) return ex.answer(parsed.error);
 
-  const clientSession = parsed.value.sessionId ?? newSessionId();
-  const identity = callerIdentity(ex.event);
-  const runtimeSession = runtimeSessionId(clientSession, identity, config.sessionKey);
-  ex.headers["X-Session-Id"] = clientSession;
-  summary.sessionHash = sessionHash(runtimeSession);
-  summary.identity = identity?.kind ?? "none";
+  const { identity, runtimeSession } = ex.scopeSession(
+    parsed.value.sessionId ?? newSessionId(),
+    config,
+  );
   if (ex.cause !== undefined) return upstreamFailed(ex, undefined);
 
   let response;
@@ -239,7 +252,6 @@ async function invoke(ex: Exchange, config: ReadyConfig, client: Deps["client"])
 
   const upstreamType = response.contentType ?? "application/octet-stream";
   const sse = /^text\/event-stream\b/i.test(upstreamType);
-  ex.committed = true;
   summary.status = 200;
   const out = openStream(
     ex.stream,
@@ -260,10 +272,7 @@ async function invoke(ex: Exchange, config: ReadyConfig, client: Deps["client"])
   summary.events = result.events;
   summary.agentErrorCode = result.agentErrorCode;
   if (result.firstByteAt !== undefined) summary.timeToFirstByteMs = result.firstByteAt - ex.started;
-  if (result.outcome === "deadline") summary.errorCode = "deadline";
-  if (result.outcome === "upstream_cut" || result.outcome === "upstream_incomplete") {
-    summary.errorCode = "upstream";
-  }
+  summary.errorCode = result.errorCode;
   if (result.error !== undefined && result.outcome !== "complete") {
     summary.upstreamError = errorDetail(result.error);
   }
@@ -278,11 +287,7 @@ async function stopSession(
   if (!isValidSessionId(sessionId)) {
     return ex.answer(clientError(400, "validation", SESSION_ID_RULE));
   }
-  const identity = callerIdentity(ex.event);
-  const runtimeSession = runtimeSessionId(sessionId, identity, config.sessionKey);
-  ex.headers["X-Session-Id"] = sessionId;
-  ex.summary.sessionHash = sessionHash(runtimeSession);
-  ex.summary.identity = identity?.kind ?? "none";
+  const { runtimeSession } = ex.scopeSession(sessionId, config);
   try {
     await client.send(
       new StopRuntimeSessionCommand({

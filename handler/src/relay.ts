@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { MESSAGES } from "./errors";
+import { MESSAGES, type ErrorCode } from "./errors";
 import { AgentEventWatcher, HEARTBEAT, SseBoundary, sseEvent } from "./sse";
 
 /** Why the proxy aborted the upstream call itself. */
@@ -27,8 +27,17 @@ export type RelayOutcome =
   | "deadline"
   | "client_disconnected";
 
+/** The outcomes that are errors, with the code the log, the metrics and the error event use. */
+const ERROR_CODES: Partial<Record<RelayOutcome, ErrorCode>> = {
+  deadline: "deadline",
+  upstream_cut: "upstream",
+  upstream_incomplete: "upstream",
+};
+
 export interface RelayResult {
   outcome: RelayOutcome;
+  /** Set when the outcome is an error of the relay's own (not the agent's error event). */
+  errorCode: ErrorCode | undefined;
   /** Bytes written to the client: the agent's, heartbeats and the proxy's own error event. */
   bytes: number;
   /** When the agent's first byte was written (ms since epoch). */
@@ -51,6 +60,7 @@ export interface RelayResult {
 export async function relay(options: RelayOptions): Promise<RelayResult> {
   const result: RelayResult = {
     outcome: "complete",
+    errorCode: undefined,
     bytes: 0,
     firstByteAt: undefined,
     heartbeats: 0,
@@ -113,41 +123,36 @@ class RelayTransform extends Transform {
 
   override _flush(callback: TransformCallback): void {
     this.stopHeartbeat();
+    const events = this.watcher?.events;
+    this.result.events = events?.count ?? 0;
+    this.result.agentErrorCode = events?.agentErrorCode;
     const cause = this.options.abortCause();
-    const failed = this.upstreamError() !== undefined;
-    if (this.watcher === undefined || this.boundary === undefined) {
-      // A JSON answer has no way to carry an error after its start: it just ends (the log and
-      // metrics still tell).
-      this.result.outcome =
-        cause === "client"
-          ? "client_disconnected"
+    const outcome: RelayOutcome =
+      cause === "client"
+        ? "client_disconnected"
+        : events?.terminal !== undefined
+          ? // The agent finished its answer (done or its own error event); anything after is moot.
+            events.terminal === "done"
+            ? "complete"
+            : "agent_error"
           : cause === "deadline"
             ? "deadline"
-            : failed
+            : this.upstreamError() !== undefined
               ? "upstream_cut"
-              : "complete";
-      callback();
-      return;
-    }
-
-    const { events } = this.watcher;
-    this.result.events = events.count;
-    this.result.agentErrorCode = events.agentErrorCode;
-    if (cause === "client") {
-      this.result.outcome = "client_disconnected";
-    } else if (events.terminal !== undefined) {
-      // The agent finished its answer (done or its own error event); anything after is moot.
-      this.result.outcome = events.terminal === "done" ? "complete" : "agent_error";
-    } else {
-      const [outcome, code, message] =
-        cause === "deadline"
-          ? (["deadline", "deadline", MESSAGES.deadline] as const)
-          : failed
-            ? (["upstream_cut", "upstream", MESSAGES.cut] as const)
-            : (["upstream_incomplete", "upstream", MESSAGES.cut] as const);
-      this.result.outcome = outcome;
-      // A half-received event is closed first so the error event parses on its own. (That event
-      // reaches the client truncated; nothing can take back bytes already sent.)
+              : // An SSE answer that ends without its closing event is incomplete; a JSON
+                // answer has no closing event to miss.
+                this.options.sse
+                ? "upstream_incomplete"
+                : "complete";
+    const code = ERROR_CODES[outcome];
+    this.result.outcome = outcome;
+    this.result.errorCode = code;
+    // A JSON answer has no way to carry an error after its start: it just ends (the log and
+    // metrics still tell). An SSE one gets an error event, after closing a half-received event
+    // so that it parses on its own. (That event reaches the client truncated; nothing can take
+    // back bytes already sent.)
+    if (code !== undefined && this.boundary !== undefined) {
+      const message = outcome === "deadline" ? MESSAGES.deadline : MESSAGES.cut;
       const tail =
         this.boundary.closer +
         sseEvent("error", { code, message, requestId: this.options.requestId });

@@ -63,7 +63,6 @@ export function header(event: APIGatewayProxyEvent, name: string): string | unde
 }
 
 export interface InvokeRequest {
-  prompt: string;
   /** The client's session id, when it sent one (already validated). */
   sessionId: string | undefined;
   /** The agent payload: the validated body less `sessionId`, extra fields included. */
@@ -75,11 +74,11 @@ const InvokeBody = z.looseObject({
   sessionId: z.optional(z.unknown()),
 });
 
-/** Messages are fixed per field, so nothing of the client's input is echoed back. */
-const FIELD_MESSAGES: Record<string, string> = {
-  prompt: "prompt must be a non-empty string",
-  sessionId: SESSION_ID_RULE,
-};
+/**
+ * Only `prompt` can fail the schema (the session id has its own check below); the message is
+ * fixed, so nothing of the client's input is echoed back.
+ */
+const PROMPT_RULE = "prompt must be a non-empty string";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ClientError };
 
@@ -111,16 +110,13 @@ export function parseInvokeRequest(
   }
 
   const parsed = InvokeBody.safeParse(json);
-  if (!parsed.success) {
-    const field = String(parsed.error.issues[0]?.path[0] ?? "prompt");
-    return fail(400, "validation", FIELD_MESSAGES[field] ?? FIELD_MESSAGES.prompt);
-  }
+  if (!parsed.success) return fail(400, "validation", PROMPT_RULE);
 
   const { sessionId, ...payload } = parsed.data;
   if (sessionId !== undefined && !isValidSessionId(sessionId)) {
     return fail(400, "validation", SESSION_ID_RULE);
   }
-  return { ok: true, value: { prompt: parsed.data.prompt, sessionId, payload } };
+  return { ok: true, value: { sessionId, payload } };
 }
 
 function isJsonContentType(value: string): boolean {
