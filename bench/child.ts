@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
+import { eachLine } from "../local/lines";
 
 /**
  * Child processes of the benchmark: a TypeScript module run with tsx, which announces itself with
@@ -22,26 +23,19 @@ export async function startTsChild<T>(module: string, args: string[] = []): Prom
     stdio: ["pipe", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // Every line is read (a chatty child never blocks on a full pipe); the first is the announcement.
   const ready = await new Promise<T>((resolve, reject) => {
-    let out = "";
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString("utf8");
-      const at = out.indexOf("\n");
-      if (at === -1) return;
-      child.stdout!.off("data", onData);
+    eachLine(child.stdout, (line) => {
       try {
-        resolve(JSON.parse(out.slice(0, at)) as T);
+        resolve(JSON.parse(line) as T);
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
       }
-    };
-    child.stdout!.on("data", onData);
+    });
     child.once("exit", (code) =>
       reject(new Error(`${module} exited with ${code} before it was ready`)),
     );
   });
-  // Keep reading so a chatty child never blocks on a full pipe.
-  child.stdout!.resume();
   return {
     process: child,
     ready,

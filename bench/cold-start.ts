@@ -5,8 +5,8 @@ import * as path from "node:path";
 import { buildHandler } from "../handler/build";
 import { PROXY_NODE_OPTIONS } from "../handler/node-options";
 import { lambdaEnv } from "./lambda-env";
-import { bundleScript } from "./script-bundle";
-import { interleave, rounded, summarize, type Summary } from "./stats";
+import { scriptBundle } from "./script-bundle";
+import { interleave, round, rounded, summarize, type Summary } from "./stats";
 
 /**
  * Item 3: the proxy bundle's size and module initialisation time, beside
@@ -77,10 +77,7 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
   const dir = mkdtempSync(path.join(os.tmpdir(), "agentcore-stream-bench-cold-"));
   try {
     const { files, proxyPackages } = buildVariants(dir);
-    const child = bundleScript(
-      path.join(__dirname, "init-child.ts"),
-      path.join(dir, "init-child.js"),
-    );
+    const child = scriptBundle(path.join(__dirname, "init-child.ts"), path.join(dir, "init-child"));
     const samples: Record<Variant, number[]> = {
       floor: [],
       proxy: [],
@@ -102,7 +99,7 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
       ]),
     ) as Record<Variant, VariantResult>;
     const floor = summarize(samples.floor).median;
-    const ratio = (v: Variant) => r3(summarize(samples[v]).median / floor);
+    const ratio = (v: Variant) => round(summarize(samples[v]).median / floor, 3);
     return {
       runs,
       nodeOptions: NODE_OPTIONS,
@@ -113,8 +110,8 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
         proxyNoSourceMaps: ratio("proxyNoSourceMaps"),
       },
       sizeRatioToFloor: {
-        proxy: r3(files.proxy.bytes / files.floor.bytes),
-        naive: r3(files.naive.bytes / files.floor.bytes),
+        proxy: round(files.proxy.bytes / files.floor.bytes, 3),
+        naive: round(files.naive.bytes / files.floor.bytes, 3),
       },
       proxyComposition: proxyPackages.slice(0, 6),
       target: {
@@ -125,10 +122,6 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function r3(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }
 
 type Built = Omit<VariantResult, "initMs">;

@@ -1,5 +1,5 @@
 import { pacedStream, startBenchChain } from "./chain";
-import { round, rounded, summarize, type Summary } from "./stats";
+import { interleave, round, rounded, summarize, type Summary } from "./stats";
 import { failure, streamRequest, type StreamTarget } from "./sse-client";
 import type { LambdaHostChoice } from "../local/dev-stack";
 
@@ -65,14 +65,19 @@ export async function measureConcurrency(
       direct: [] as Awaited<ReturnType<typeof burst>>,
       chain: [] as Awaited<ReturnType<typeof burst>>,
     };
-    for (let r = 0; r < rounds; r++) {
-      const order: ("direct" | "chain")[] = r % 2 === 0 ? ["chain", "direct"] : ["direct", "chain"];
-      for (const name of order) outcomes[name].push(...(await burst(bench[name])));
-      log(`concurrency: ${r + 1}/${rounds} bursts of ${streams}`);
+    const order = interleave(["chain", "direct"] as const, rounds);
+    for (let i = 0; i < order.length; i++) {
+      outcomes[order[i]].push(...(await burst(bench[order[i]])));
+      if (i % 2 === 1) log(`concurrency: ${(i + 1) / 2}/${rounds} bursts of ${streams}`);
     }
     const stats = (list: typeof outcomes.direct): BurstStats => {
-      const errors = list.map((o) => failure(o, events)).filter((e) => e !== undefined);
-      const ok = list.filter((o) => failure(o, events) === undefined);
+      const errors: string[] = [];
+      const ok: typeof list = [];
+      for (const outcome of list) {
+        const problem = failure(outcome, events);
+        if (problem === undefined) ok.push(outcome);
+        else errors.push(problem);
+      }
       return {
         requests: list.length,
         errors: errors.length,

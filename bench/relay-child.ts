@@ -1,6 +1,5 @@
 import { startApiGatewayServer } from "../local/apigw-decode";
 import { loadStreamingHandler } from "../local/lambda-host";
-import { lambdaEnv } from "./lambda-env";
 
 /**
  * The process whose memory the throughput benchmark watches: the proxy bundle in the Lambda host,
@@ -9,7 +8,7 @@ import { lambdaEnv } from "./lambda-env";
  * announces `{type: "ready", url}`, answers `{type: "rss"}` with its resident set size and
  * `{type: "gc"}` with its memory after a full garbage collection.
  *
- * argv: <proxy bundle> <AgentCore stand-in URL>
+ * argv: <proxy bundle>
  */
 /**
  * Full collections until the numbers settle: ArrayBuffers freed by one collection release their
@@ -26,13 +25,9 @@ async function collect(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [bundle, agentcoreUrl] = process.argv.slice(2);
-  const env = lambdaEnv(bundle, {
-    AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: agentcoreUrl,
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-    POWERTOOLS_METRICS_DISABLED: "true",
-  });
-  const host = loadStreamingHandler(bundle, env);
+  const [bundle] = process.argv.slice(2);
+  // The function's environment is this process's own, set by throughput.ts.
+  const host = loadStreamingHandler(bundle, { ...process.env });
   const gateway = await startApiGatewayServer(host);
   process.on("message", (message: { type?: string }) => {
     if (message.type === "rss") process.send!({ type: "rss", rss: process.memoryUsage.rss() });

@@ -10,7 +10,7 @@ import {
   type LambdaHostChoice,
 } from "../local/dev-stack";
 import { pacedStream, startBenchChain, type BenchChain } from "./chain";
-import { round, rounded, summarize, type Summary } from "./stats";
+import { interleave, round, rounded, summarize, type Summary } from "./stats";
 import {
   failure,
   streamRequest,
@@ -113,15 +113,17 @@ export async function measureRelayOverhead(
         : name === "proxy"
           ? viaProxy(bench)
           : streamRequest(bench[name] as StreamTarget);
-    for (let i = 0; i < warmup + requests; i++) {
-      for (let p = 0; p < PATHS.length; p++) {
-        const name = PATHS[(i + p) % PATHS.length];
-        const outcome = await call(name);
-        const problem = failure(outcome, events);
-        if (problem !== undefined) errors.push(`${name}: ${problem}`);
-        else if (i >= warmup) runs[name].push(outcome);
+    const order = interleave(PATHS, warmup + requests);
+    for (let i = 0; i < order.length; i++) {
+      const name = order[i];
+      const pass = Math.floor(i / PATHS.length);
+      const outcome = await call(name);
+      const problem = failure(outcome, events);
+      if (problem !== undefined) errors.push(`${name}: ${problem}`);
+      else if (pass >= warmup) runs[name].push(outcome);
+      if (i % PATHS.length === PATHS.length - 1 && (pass + 1) % 25 === 0) {
+        log(`relay overhead: ${pass + 1}/${warmup + requests} rounds`);
       }
-      if ((i + 1) % 25 === 0) log(`relay overhead: ${i + 1}/${warmup + requests} rounds`);
     }
     const stats = (outcomes: StreamOutcome[]): PathStats => ({
       ttfbMs: summarize(outcomes.map((o) => o.ttfbMs)),
@@ -177,9 +179,8 @@ export async function measureRelayOverhead(
 }
 
 /** The proxy's own upstream call, made from here: InvokeAgentRuntime, body read as it streams. */
-async function viaSdk(client: BedrockAgentCoreClient): Promise<StreamOutcome> {
-  const timer = new StreamTimer();
-  try {
+function viaSdk(client: BedrockAgentCoreClient): Promise<StreamOutcome> {
+  return timeStream(async () => {
     const out = await client.send(
       new InvokeAgentRuntimeCommand({
         agentRuntimeArn: LOCAL_RUNTIME_ARN,
@@ -190,21 +191,27 @@ async function viaSdk(client: BedrockAgentCoreClient): Promise<StreamOutcome> {
         payload: Buffer.from(JSON.stringify({ prompt: "benchmark" }), "utf8"),
       }),
     );
-    timer.outcome.status = out.statusCode ?? 200;
-    for await (const chunk of out.response as AsyncIterable<Uint8Array>) timer.chunk(chunk);
-    return timer.finish();
-  } catch (err) {
-    return timer.finish(err instanceof Error ? err.message : String(err));
-  }
+    return { status: out.statusCode ?? 200, body: out.response as AsyncIterable<Uint8Array> };
+  });
 }
 
 /** The proxy bundle alone, in the dev stack's Lambda host; its body read as API Gateway reads it. */
-async function viaProxy(bench: BenchChain): Promise<StreamOutcome> {
+function viaProxy(bench: BenchChain): Promise<StreamOutcome> {
+  return timeStream(async () => {
+    const response = await bench.invokeProxy();
+    return { status: response.statusCode, body: response.body as AsyncIterable<Uint8Array> };
+  });
+}
+
+/** Times a stream from the moment `open` is called until its body ends. */
+async function timeStream(
+  open: () => Promise<{ status: number; body: AsyncIterable<Uint8Array> }>,
+): Promise<StreamOutcome> {
   const timer = new StreamTimer();
   try {
-    const response = await bench.invokeProxy();
-    timer.outcome.status = response.statusCode;
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) timer.chunk(chunk);
+    const { status, body } = await open();
+    timer.outcome.status = status;
+    for await (const chunk of body) timer.chunk(chunk);
     return timer.finish();
   } catch (err) {
     return timer.finish(err instanceof Error ? err.message : String(err));

@@ -1,30 +1,13 @@
-import { buildSync } from "esbuild";
 import * as path from "node:path";
+import { buildHandler } from "../handler/build";
 
 /**
  * Bundles one of the benchmark's child scripts to plain CommonJS JavaScript, so the measured
  * process runs `node` alone: no TypeScript loader hooks in `require`, no loader memory in RSS.
+ * Built as the proxy is built (handler/build.ts), unminified and without a source map.
+ * Returns the bundle's path.
  */
-
-const REPO_ROOT = path.resolve(__dirname, "..");
-
-/** Plain CommonJS for Node.js 24, as the proxy is built (its own build is handler/build.ts). */
-const ESBUILD_COMMON = {
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node24",
-  legalComments: "eof",
-  logLevel: "silent",
-} as const;
-
-export function bundleScript(entry: string, outfile: string): string {
-  const result = buildSync({
-    ...ESBUILD_COMMON,
-    entryPoints: [entry],
-    outfile,
-    absWorkingDir: REPO_ROOT,
-  });
-  if (result.errors.length > 0) throw new Error(`bundling ${entry} failed`);
-  return outfile;
+export function scriptBundle(entryPoint: string, outdir: string): string {
+  const bundle = buildHandler({ entryPoint, outdir, minify: false, sourcemap: false });
+  return path.join(bundle.dir, bundle.entry);
 }

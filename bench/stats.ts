@@ -28,10 +28,6 @@ export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
 }
 
-export function percentile(values: readonly number[], p: number): number {
-  return quantile(values, p / 100);
-}
-
 export function summarize(values: readonly number[]): Summary {
   const sum = values.reduce((a, b) => a + b, 0);
   return {
@@ -57,12 +53,6 @@ export function rounded(summary: Summary, digits = 2): Summary {
   return Object.fromEntries(
     Object.entries(summary).map(([k, v]) => [k, k === "n" ? v : round(v, digits)]),
   ) as unknown as Summary;
-}
-
-/** `median (p25–p75)`, the way the table shows a spread. */
-export function spread(summary: Summary, digits = 2, unit = ""): string {
-  const f = (v: number) => `${v.toFixed(digits)}${unit}`;
-  return `${f(summary.median)} (IQR ${f(summary.p25)}–${f(summary.p75)})`;
 }
 
 /** Alternates a list of variants across rounds, rotating the order so none always goes first. */

@@ -7,7 +7,7 @@ import { buildHandler } from "../handler/build";
 import { AgentCoreStandin, type Responder } from "../local/agentcore-standin";
 import { PROXY_NODE_OPTIONS } from "../handler/node-options";
 import { lambdaEnv } from "./lambda-env";
-import { bundleScript } from "./script-bundle";
+import { scriptBundle } from "./script-bundle";
 import { median, round } from "./stats";
 
 /**
@@ -110,9 +110,9 @@ export async function measureThroughput(
   try {
     const bundle = buildHandler({ outdir: path.join(dir, "proxy") });
     const bundleFile = path.join(bundle.dir, bundle.entry);
-    const childFile = bundleScript(
+    const childFile = scriptBundle(
       path.join(__dirname, "relay-child.ts"),
-      path.join(dir, "relay-child.js"),
+      path.join(dir, "relay-child"),
     );
     let size = 0;
     standin.onInvoke(bulkResponder(() => size));
@@ -210,12 +210,17 @@ async function startRelayChild(
   agentcoreUrl: string,
   nodeOptions: string,
 ): Promise<RelayChild> {
-  const child: ChildProcess = fork(childFile, [bundleFile, agentcoreUrl], {
+  const child: ChildProcess = fork(childFile, [bundleFile], {
     execPath: process.execPath,
     // Not this process's tsx flags: the child is plain JavaScript. --expose-gc only adds the
     // global gc(), used between runs, never during one.
     execArgv: ["--expose-gc"],
-    env: lambdaEnv(bundleFile, { NODE_OPTIONS: nodeOptions }),
+    env: lambdaEnv(bundleFile, {
+      NODE_OPTIONS: nodeOptions,
+      AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: agentcoreUrl,
+      POWERTOOLS_LOG_LEVEL: "SILENT",
+      POWERTOOLS_METRICS_DISABLED: "true",
+    }),
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

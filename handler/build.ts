@@ -26,7 +26,8 @@ export interface BuildHandlerOptions {
   sourcemap?: boolean;
   /**
    * What to bundle; default the proxy (handler/src/index.ts). The benchmark bundles its floor (a
-   * handler holding only the AgentCore client) through here, so both get the same options.
+   * handler holding only the AgentCore client) and its child scripts through here, so all get the
+   * proxy's options.
    */
   entryPoint?: string;
 }
