@@ -135,25 +135,24 @@ export function forwardInvoke(
       status: 200,
       contentType: String(response.headers["content-type"] ?? "text/event-stream"),
     });
+    let broke = false;
     try {
       for await (const chunk of response) {
         if (ctl.aborted) break;
         await ctl.write(chunk as Buffer);
       }
     } catch {
-      // The container went away mid-answer: the service breaks the stream.
-      if (!ctl.aborted) {
-        options.log?.("InvokeAgentRuntime: the agent's stream broke; cutting the connection");
-        ctl.cut();
+      broke = true;
+    }
+    // A caller that went away: the whenAborted handler above destroys `upstream`.
+    if (ctl.aborted) {
+      if (!broke) {
+        options.log?.(`InvokeAgentRuntime: the caller went away after ${Date.now() - started} ms`);
       }
       return;
     }
-    if (ctl.aborted) {
-      options.log?.(`InvokeAgentRuntime: the caller went away after ${Date.now() - started} ms`);
-      upstream.destroy();
-      return;
-    }
-    if (!response.complete) {
+    if (broke || !response.complete) {
+      // The container went away mid-answer: the service breaks the stream.
       options.log?.("InvokeAgentRuntime: the agent's stream broke; cutting the connection");
       ctl.cut();
       return;

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { APIGatewayProxyEvent } from "aws-lambda";
+import { METADATA_PRELUDE_CONTENT_TYPE } from "./lambda-host";
 
 /**
  * The API Gateway side of a Lambda streaming integration: it decodes what the function streams
@@ -11,7 +12,6 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
  * (v1) proxy events it sends. A small HTTP server puts the two together for local use.
  */
 
-export const METADATA_PRELUDE_CONTENT_TYPE = "application/vnd.awslambda.http-integration-response";
 const DELIMITER_LENGTH = 8;
 const MAX_PRELUDE_BYTES = 64 * 1024;
 
@@ -77,8 +77,8 @@ export async function readLambdaResponse(
 type Prelude = Omit<LambdaHttpResponse, "body">;
 
 class PreludeSplitter extends Transform {
-  private buffered: Buffer[] = [];
-  private bufferedLength = 0;
+  /** What came before the delimiter so far. */
+  private head: Buffer = Buffer.alloc(0);
   private done = false;
 
   constructor(
@@ -101,9 +101,7 @@ class PreludeSplitter extends Transform {
         callback,
       );
     }
-    this.buffered.push(chunk);
-    this.bufferedLength += chunk.length;
-    const all = Buffer.concat(this.buffered);
+    const all = Buffer.concat([this.head, chunk]);
     const at = indexOfDelimiter(all);
     if (at === -1) {
       if (all.length > MAX_PRELUDE_BYTES) {
@@ -112,7 +110,7 @@ class PreludeSplitter extends Transform {
           callback,
         );
       }
-      this.buffered = [all];
+      this.head = all;
       callback();
       return;
     }
@@ -123,7 +121,7 @@ class PreludeSplitter extends Transform {
       return this.malformed((err as Error).message, callback);
     }
     this.done = true;
-    this.buffered = [];
+    this.head = Buffer.alloc(0);
     this.settle(prelude);
     const rest = all.subarray(at + DELIMITER_LENGTH);
     if (rest.length > 0) this.push(rest);
@@ -133,9 +131,9 @@ class PreludeSplitter extends Transform {
   override _flush(callback: TransformCallback): void {
     if (this.done) return callback();
     this.malformed(
-      this.bufferedLength === 0
+      this.head.length === 0
         ? "the function's stream ended without a byte (no prelude)"
-        : `the function's stream ended before the prelude delimiter (8 NUL bytes); ${this.bufferedLength} bytes received: ${preview(Buffer.concat(this.buffered))}`,
+        : `the function's stream ended before the prelude delimiter (8 NUL bytes); ${this.head.length} bytes received: ${preview(this.head)}`,
       callback,
     );
   }
@@ -358,6 +356,14 @@ export async function startApiGatewayServer(
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
+  return gatewayHandle(server, host);
+}
+
+/**
+ * What both local gateways hand out once listening: the URL (on `host`, with the port the server
+ * got) and a `close()` that also ends open connections.
+ */
+export function gatewayHandle(server: Server, host: string): ApiGatewayServer {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
@@ -369,20 +375,31 @@ export async function startApiGatewayServer(
   };
 }
 
-async function serve(
-  invoker: StreamingInvoker,
-  options: ApiGatewayServerOptions,
+/** The proxy event fields a gateway adds to what the request itself carries. */
+export type ProxyEventFields = Omit<
+  ProxyEventInit,
+  "method" | "path" | "headers" | "body" | "requestId"
+>;
+
+/**
+ * Reads the request's body and builds the proxy event API Gateway sends for it; `fields` is
+ * asked once the body is in. A body over `maxRequestBytes` (no limit when absent) gets API
+ * Gateway's 413 as soon as it is seen, and no event (undefined).
+ */
+export async function proxyEventFrom(
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<void> {
-  const requestId = randomUUID();
-  const limit = options.maxRequestBytes ?? 10 * 1024 * 1024;
+  requestId: string,
+  fields: () => ProxyEventFields,
+  maxRequestBytes?: number,
+): Promise<APIGatewayProxyEvent | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) {
-      return gatewayError(res, 413, "Request Too Long", requestId);
+    if (maxRequestBytes !== undefined && size > maxRequestBytes) {
+      gatewayError(res, 413, "Request Too Long", requestId);
+      return undefined;
     }
     chunks.push(chunk as Buffer);
   }
@@ -390,17 +407,38 @@ async function serve(
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     headers[req.rawHeaders[i]] = req.rawHeaders[i + 1];
   }
-  const contentType = (req.headers["content-type"] ?? "").split(";")[0].trim();
-  const event = buildProxyEvent({
+  return buildProxyEvent({
     method: req.method ?? "GET",
     path: req.url ?? "/",
     headers,
     body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-    base64: options.binaryMediaTypes?.includes(contentType) ?? false,
-    stage: options.stage,
     requestId,
-    ...options.authorize?.(req),
+    ...fields(),
   });
+}
+
+async function serve(
+  invoker: StreamingInvoker,
+  options: ApiGatewayServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const requestId = randomUUID();
+  const event = await proxyEventFrom(
+    req,
+    res,
+    requestId,
+    () => {
+      const contentType = (req.headers["content-type"] ?? "").split(";")[0].trim();
+      return {
+        base64: options.binaryMediaTypes?.includes(contentType) ?? false,
+        stage: options.stage,
+        ...options.authorize?.(req),
+      };
+    },
+    options.maxRequestBytes ?? 10 * 1024 * 1024,
+  );
+  if (event === undefined) return;
 
   await relayInvocation(invoker, event, res, requestId, {
     integrationTimeoutMs: options.integrationTimeoutMs,

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
-  buildProxyEvent,
   gatewayError,
+  gatewayHandle,
+  proxyEventFrom,
   relayInvocation,
   type StreamingInvoker,
 } from "./apigw-decode";
@@ -46,29 +46,18 @@ export async function startLocalGateway(
   const server = createServer((req, res) => {
     serve(invoker, options, req, res).catch((err: unknown) => {
       options.log?.(`gateway error: ${String(err)}`);
-      if (!res.headersSent) gatewayError(res, 500, "Internal server error", "-");
-      else res.destroy();
+      gatewayError(res, 500, "Internal server error", "-");
     });
   });
   const host = options.host ?? "127.0.0.1";
   await listen(server, options.port ?? 0, host);
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`,
-    server,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return gatewayHandle(server, host === "0.0.0.0" ? "localhost" : host);
 }
 
 /** Listens, turning EADDRINUSE into an error that names the port. */
 export function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      reject(err.code === "EADDRINUSE" ? new PortInUseError(port, host) : err);
-    };
+    const onError = (err: NodeJS.ErrnoException) => reject(asPortInUse(err, port, host));
     server.once("error", onError);
     server.listen(port, host, () => {
       server.off("error", onError);
@@ -85,6 +74,11 @@ export class PortInUseError extends Error {
   ) {
     super(`port ${port} on ${host} is already in use`);
   }
+}
+
+/** EADDRINUSE as a PortInUseError naming the port; any other error as it is. */
+export function asPortInUse(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  return err.code === "EADDRINUSE" ? new PortInUseError(port, host) : err;
 }
 
 async function serve(
@@ -120,24 +114,14 @@ async function serve(
     return gatewayError(res, 403, "Forbidden", requestId);
   }
 
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    headers[req.rawHeaders[i]] = req.rawHeaders[i + 1];
-  }
-  const event = buildProxyEvent({
-    method,
-    path: req.url ?? "/",
-    headers,
-    body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+  // No body limit here, so there is always an event.
+  const event = (await proxyEventFrom(req, res, requestId, () => ({
     stage: options.stage ?? "local",
-    requestId,
     identity:
       method === "OPTIONS"
         ? {}
         : { apiKey: options.apiKey, apiKeyId: "local-dev-key-id", sourceIp: "127.0.0.1" },
-  });
+  })))!;
 
   await relayInvocation(invoker, event, res, requestId, {
     integrationTimeoutMs: options.integrationTimeoutMs,

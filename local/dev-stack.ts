@@ -8,7 +8,7 @@ import { buildHandler } from "../handler/build";
 import { PROXY_NODE_OPTIONS } from "../handler/node-options";
 import { AgentCoreStandin } from "./agentcore-standin";
 import { agentRuntimeDataPlane } from "./agentcore-forward";
-import { PortInUseError, startLocalGateway, type LocalGateway } from "./apigw-local";
+import { asPortInUse, startLocalGateway, type LocalGateway } from "./apigw-local";
 import {
   loadStreamingHandler,
   type Env,
@@ -180,9 +180,7 @@ export async function assertPortFree(port: number, host = "0.0.0.0"): Promise<vo
   if (port === 0) return;
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
-    probe.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "EADDRINUSE" ? new PortInUseError(port, host) : err),
-    );
+    probe.once("error", (err: NodeJS.ErrnoException) => reject(asPortInUse(err, port, host)));
     probe.listen(port, host, () => probe.close(() => resolve()));
   });
 }
@@ -251,7 +249,7 @@ async function stopAgentProcess(agent: AgentHandle): Promise<void> {
 
 function wrapPortError<T>(promise: Promise<T>, port: number, host: string): Promise<T> {
   return promise.catch((err: NodeJS.ErrnoException) => {
-    throw err.code === "EADDRINUSE" ? new PortInUseError(port, host) : err;
+    throw asPortInUse(err, port, host);
   });
 }
 
@@ -374,30 +372,11 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       `http://localhost:${gatewayPort}`,
       `http://127.0.0.1:${gatewayPort}`,
     ]);
-    const proxyEnv = (origins: string): Env => ({
-      AGENT_RUNTIME_ARN: LOCAL_RUNTIME_ARN,
-      AGENT_RUNTIME_QUALIFIER: "DEFAULT",
-      AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: agentcore.url,
-      AWS_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_SESSION_TOKEN: LOCAL_CREDENTIALS.sessionToken,
-      AWS_CONFIG_FILE: "/nonexistent/aws-config",
-      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
-      AWS_PROFILE: undefined,
-      AWS_EC2_METADATA_DISABLED: "true",
-      CORS_ALLOWED_ORIGINS: origins,
-      POWERTOOLS_SERVICE_NAME: PROXY_SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: "AgentcoreStreamLocal",
-      POWERTOOLS_LOG_LEVEL: options.proxyLogLevel ?? "INFO",
-      POWERTOOLS_METRICS_DISABLED: "true",
-      ...options.proxyEnv,
-    });
     // The gateway's port may be ephemeral: load the proxy once its origin is known.
-    const loading: { proxy?: LambdaHost } = {};
+    let proxy: StreamingHandlerHost | RicHost | undefined;
     const invoker = {
       invoke: (event: Parameters<LambdaHost["invoke"]>[0], o?: { deadlineMs?: number }) =>
-        loading.proxy!.invoke(event, o),
+        proxy!.invoke(event, o),
     };
     const gateway: LocalGateway = await startLocalGateway(invoker, {
       host: gatewayHost,
@@ -412,8 +391,25 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     pageOrigins.add(`http://127.0.0.1:${port}`);
     const lambdaHost = chooseLambdaHost(options.lambdaHost ?? "auto");
     const bundlePath = path.join(bundle.dir, bundle.entry);
-    const env = proxyEnv([...pageOrigins].join(","));
-    let loaded: StreamingHandlerHost | RicHost;
+    const env: Env = {
+      AGENT_RUNTIME_ARN: LOCAL_RUNTIME_ARN,
+      AGENT_RUNTIME_QUALIFIER: "DEFAULT",
+      AWS_ENDPOINT_URL_BEDROCK_AGENTCORE: agentcore.url,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: LOCAL_CREDENTIALS.sessionToken,
+      AWS_CONFIG_FILE: "/nonexistent/aws-config",
+      AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+      AWS_PROFILE: undefined,
+      AWS_EC2_METADATA_DISABLED: "true",
+      CORS_ALLOWED_ORIGINS: [...pageOrigins].join(","),
+      POWERTOOLS_SERVICE_NAME: PROXY_SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: "AgentcoreStreamLocal",
+      POWERTOOLS_LOG_LEVEL: options.proxyLogLevel ?? "INFO",
+      POWERTOOLS_METRICS_DISABLED: "true",
+      ...options.proxyEnv,
+    };
     if (lambdaHost.kind === "ric") {
       // The function's own NODE_OPTIONS: its child processes are Node started as Lambda starts it.
       // (The in-process host cannot apply them: this process is already running.)
@@ -427,13 +423,12 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       await ric.warm(1).catch((err: unknown) => {
         throw new DevStackError(`the proxy bundle failed to initialise: ${String(err)}`);
       });
-      loaded = ric;
+      proxy = ric;
     } else {
       const inProcess = loadStreamingHandler(bundlePath, env);
       cleanups.push(() => inProcess.dispose());
-      loaded = inProcess;
+      proxy = inProcess;
     }
-    loading.proxy = loaded;
 
     return {
       gatewayUrl: `http://localhost:${port}`,
@@ -445,7 +440,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       modelId,
       bedrock,
       agentcore,
-      proxy: loaded,
+      proxy,
       lambdaHost,
       agent: () => agent,
       killAgent: async () => {

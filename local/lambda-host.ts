@@ -384,7 +384,7 @@ export function functionEnvironment(
   options: LoadOptions = {},
 ): Env {
   const file = path.resolve(bundlePath);
-  const functionName = options.functionName ?? DEFAULT_FUNCTION_NAME;
+  const functionName = functionNameOf(options);
   const region = env.AWS_REGION ?? process.env.AWS_REGION ?? "us-east-1";
   return {
     AWS_REGION: region,
@@ -403,6 +403,16 @@ export function functionEnvironment(
 }
 
 export const DEFAULT_FUNCTION_NAME = "agentcore-stream-proxy";
+
+/** The function's name: the configured one, else DEFAULT_FUNCTION_NAME. */
+export function functionNameOf(options: LoadOptions): string {
+  return options.functionName ?? DEFAULT_FUNCTION_NAME;
+}
+
+/** The function's ARN (`invokedFunctionArn`), in the local account. */
+export function functionArnOf(region: string, functionName: string): string {
+  return `arn:aws:lambda:${region}:000000000000:function:${functionName}`;
+}
 export const DEFAULT_MEMORY_MB = 1024;
 export const DEFAULT_TIMEOUT_MS = 900_000;
 
@@ -417,7 +427,7 @@ export function loadStreamingHandler(
   options: LoadOptions = {},
 ): StreamingHandlerHost {
   const file = path.resolve(bundlePath);
-  const functionName = options.functionName ?? DEFAULT_FUNCTION_NAME;
+  const functionName = functionNameOf(options);
   const memoryMb = options.memoryMb ?? DEFAULT_MEMORY_MB;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fullEnv = functionEnvironment(file, env, options);
@@ -562,7 +572,7 @@ function lambdaContext(
     callbackWaitsForEmptyEventLoop: true,
     functionName,
     functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${functionName}`,
+    invokedFunctionArn: functionArnOf(region, functionName),
     memoryLimitInMB: String(memoryMb),
     awsRequestId,
     logGroupName: `/aws/lambda/${functionName}`,

@@ -3,9 +3,10 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import {
-  DEFAULT_FUNCTION_NAME,
   DEFAULT_TIMEOUT_MS,
+  functionArnOf,
   functionEnvironment,
+  functionNameOf,
   Invocation,
   type Env,
   type InvocationResult,
@@ -101,7 +102,8 @@ interface Job {
   done: boolean;
 }
 
-type Settle = (patch: Partial<InvocationResult>) => void;
+/** Completes the job's invocation with `patch`, once (later calls do nothing). */
+type Settle = (job: Job, patch: Partial<InvocationResult>) => void;
 
 class Environment implements EnvironmentInfo {
   state: "initialising" | "idle" | "busy" = "initialising";
@@ -110,13 +112,14 @@ class Environment implements EnvironmentInfo {
   readonly ready: Promise<void>;
   private resolveReady!: () => void;
   private rejectReady!: (err: Error) => void;
-  private current: { job: Job; settle: Settle; killedForTimeout: boolean } | undefined;
+  private current: { job: Job; killedForTimeout: boolean } | undefined;
   private initTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,
     readonly child: ChildProcess,
     readonly api: RuntimeApi,
+    private readonly settle: Settle,
     private readonly onIdle: (env: Environment) => void,
     private readonly onExit: (env: Environment, initFailure: FunctionError | undefined) => void,
   ) {
@@ -154,17 +157,17 @@ class Environment implements EnvironmentInfo {
     if (current !== undefined && !current.job.done) {
       const settledAt = Date.now();
       void finishAnswer(current.job).then((patch) =>
-        current.settle({ ...patch, handlerSettledAt: settledAt }),
+        this.settle(current.job, { ...patch, handlerSettledAt: settledAt }),
       );
     }
     this.onIdle(this);
   }
 
-  run(job: Job, settle: Settle, options: { functionArn: string }): void {
+  run(job: Job, options: { functionArn: string }): void {
     this.state = "busy";
     this.invocations += 1;
     const deadline = Date.now() + job.deadlineMs;
-    const current = { job, settle, killedForTimeout: false };
+    const current = { job, killedForTimeout: false };
     this.current = current;
     const timer = setTimeout(() => {
       if (job.done) return;
@@ -209,7 +212,8 @@ class Environment implements EnvironmentInfo {
     const current = this.current;
     this.current = undefined;
     if (current !== undefined && !current.job.done) {
-      current.settle(
+      this.settle(
+        current.job,
         current.killedForTimeout
           ? {
               timedOut: true,
@@ -263,25 +267,20 @@ export function startRicHost(
   if (!availability.ok) throw new Error(availability.reason);
   const file = path.resolve(bundlePath);
   const fullEnv = functionEnvironment(file, env, options);
-  const functionName = options.functionName ?? DEFAULT_FUNCTION_NAME;
-  const functionArn = `arn:aws:lambda:${fullEnv.AWS_REGION}:000000000000:function:${functionName}`;
+  const functionArn = functionArnOf(fullEnv.AWS_REGION!, functionNameOf(options));
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxEnvironments = options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS;
   const log = options.log ?? (() => undefined);
   const environments: Environment[] = [];
   const queue: Job[] = [];
-  const settles = new Map<Job, Settle>();
   let nextId = 1;
   let disposed = false;
 
-  const settleFor =
-    (job: Job): Settle =>
-    (patch) => {
-      if (job.done) return;
-      job.done = true;
-      settles.delete(job);
-      job.invocation.complete(patch);
-    };
+  const settle: Settle = (job, patch) => {
+    if (job.done) return;
+    job.done = true;
+    job.invocation.complete(patch);
+  };
 
   const pump = (): void => {
     while (!disposed && queue.length > 0) {
@@ -289,7 +288,7 @@ export function startRicHost(
       if (idle !== undefined) {
         const job = queue.shift()!;
         if (job.done) continue;
-        idle.run(job, settles.get(job)!, { functionArn });
+        idle.run(job, { functionArn });
         continue;
       }
       const starting = environments.filter((e) => e.state === "initialising").length;
@@ -336,6 +335,7 @@ export function startRicHost(
       id,
       child,
       api,
+      settle,
       () => pump(),
       (env, initFailure) => {
         const at = environments.indexOf(env);
@@ -344,7 +344,7 @@ export function startRicHost(
         // answers an invoke whose init failed; otherwise the pool would respawn forever.
         if (initFailure !== undefined) {
           const job = queue.shift();
-          if (job !== undefined) settles.get(job)?.({ error: brief(initFailure) });
+          if (job !== undefined) settle(job, { error: brief(initFailure) });
         }
         pump();
       },
@@ -375,9 +375,8 @@ export function startRicHost(
           else job.broken ??= mode;
         },
       };
-      settles.set(job, settleFor(job));
       if (disposed) {
-        settles.get(job)!({
+        settle(job, {
           error: { errorType: "Runtime.Disposed", errorMessage: "host disposed" },
         });
         return invocation;
@@ -400,7 +399,7 @@ export function startRicHost(
     async dispose() {
       disposed = true;
       for (const job of queue.splice(0)) {
-        settles.get(job)?.({
+        settle(job, {
           error: { errorType: "Runtime.Disposed", errorMessage: "host disposed" },
         });
       }
