@@ -23,6 +23,7 @@ import {
   every,
   isObject,
   isUnknown,
+  reportEach,
   resolve,
   Tri,
   UNKNOWN,
@@ -99,33 +100,22 @@ export interface NoPublicPrincipalConfig {
   allowedWildcardConditionKeys?: string[];
 }
 
-/** Allow statements in a resource policy that let anyone invoke the runtime. */
-function publicInvokeStatements(
-  statements: Statement[],
-  allowedConditionKeys: readonly string[],
-): { found: Statement[]; unknown: boolean } {
-  const allowed = allowedConditionKeys.map((k) => k.toLowerCase());
-  const found: Statement[] = [];
-  let unknown = false;
-  for (const s of statements) {
-    const answer = every(
-      () => allowsInvocation(s),
-      () => appliesToAnyone(s),
-      () => {
-        if (allowed.length === 0) {
-          return true;
-        }
-        const keys = conditionKeys(s);
-        return isUnknown(keys) ? UNKNOWN : !keys.some((k) => allowed.includes(k));
-      },
-    );
-    if (answer === true) {
-      found.push(s);
-    } else if (answer === UNKNOWN) {
-      unknown = true;
-    }
-  }
-  return { found, unknown };
+/**
+ * Whether a resource policy statement is an Allow that lets anyone invoke the runtime;
+ * `allowedKeys` are the lower-cased allowedWildcardConditionKeys.
+ */
+function allowsPublicInvoke(s: Statement, allowedKeys: readonly string[]): Tri {
+  return every(
+    () => allowsInvocation(s),
+    () => appliesToAnyone(s),
+    () => {
+      if (allowedKeys.length === 0) {
+        return true;
+      }
+      const keys = conditionKeys(s);
+      return isUnknown(keys) ? UNKNOWN : !keys.some((k) => allowedKeys.includes(k));
+    },
+  );
 }
 
 export const agentcoreResourcePolicyNoPublicPrincipal: ResourceValidationPolicy = {
@@ -163,13 +153,16 @@ export const agentcoreResourcePolicyNoPublicPrincipal: ResourceValidationPolicy 
       );
       return;
     }
-    const { found, unknown } = publicInvokeStatements(statements, allowedWildcardConditionKeys);
-    for (const s of found) {
-      reportViolation(
-        `AgentCore resource policy "${args.name}" has ${label(s)} that allows ${AGENTCORE_INVOKE_ACTIONS[0]} to every principal (*). Allow only named roles (Principal: {AWS: [roleArn]}), such as the API Gateway proxy Lambda's role, and deny everyone else.`,
-      );
-    }
-    if (found.length === 0 && unknown) {
+    const allowed = allowedWildcardConditionKeys.map((k) => k.toLowerCase());
+    const publicInvoke = reportEach(
+      statements,
+      (s) => allowsPublicInvoke(s, allowed),
+      (s) =>
+        reportViolation(
+          `AgentCore resource policy "${args.name}" has ${label(s)} that allows ${AGENTCORE_INVOKE_ACTIONS[0]} to every principal (*). Allow only named roles (Principal: {AWS: [roleArn]}), such as the API Gateway proxy Lambda's role, and deny everyone else.`,
+        ),
+    );
+    if (publicInvoke.answer === UNKNOWN) {
       return deferToUp(args, "Part of the resource policy document");
     }
   }),
@@ -215,25 +208,24 @@ function limitsInvokers(policy: PolicyResource, requireExplicitDeny: boolean): T
   if (explicitDeny !== false || requireExplicitDeny) {
     return explicitDeny;
   }
-  const someAllow = anyOf(statements, allowsInvocation);
-  const allNamed = allOf(statements, (s) => {
-    const allows = allowsInvocation(s);
-    if (allows === false) {
-      // Not an Allow of invocation: it grants nobody anything here.
-      return true;
-    }
-    if (isUnknown(allows)) {
-      return UNKNOWN;
-    }
-    if (s.notPrincipal !== undefined) {
-      return false;
-    }
-    const values = principalValues(s.principal);
-    return isUnknown(values) ? UNKNOWN : namesOnly(values);
-  });
   return every(
-    () => someAllow,
-    () => allNamed,
+    () => anyOf(statements, allowsInvocation),
+    () =>
+      allOf(statements, (s) => {
+        const allows = allowsInvocation(s);
+        if (allows === false) {
+          // Not an Allow of invocation: it grants nobody anything here.
+          return true;
+        }
+        if (isUnknown(allows)) {
+          return UNKNOWN;
+        }
+        if (s.notPrincipal !== undefined) {
+          return false;
+        }
+        const values = principalValues(s.principal);
+        return isUnknown(values) ? UNKNOWN : namesOnly(values);
+      }),
   );
 }
 
@@ -270,8 +262,9 @@ export const agentcoreRuntimeFronted: StackValidationPolicy = {
         // Exempt, or a computed name that may be exempt: decided at `pulumi up`.
         continue;
       }
-      const attached = policies.map((p) => ({ policy: p, attached: attachedTo(p, runtime) }));
-      const candidates = attached.filter((a) => a.attached !== false);
+      const candidates = policies
+        .map((policy) => ({ policy, attached: attachedTo(policy, runtime) }))
+        .filter((c) => c.attached !== false);
       if (candidates.length === 0) {
         reportViolation(
           `${describe(runtime)} has no resource policy, so any identity in its account with bedrock-agentcore:InvokeAgentRuntime can call it around API Gateway. Attach an aws.bedrock.AgentcoreResourcePolicy to the runtime's ARN that allows only the proxy role and denies every other principal.`,
@@ -279,10 +272,11 @@ export const agentcoreRuntimeFronted: StackValidationPolicy = {
         );
         continue;
       }
-      const verdicts = candidates.map((c) =>
-        c.attached === true ? limitsInvokers(c.policy, requireExplicitDeny) : UNKNOWN,
-      );
-      if (verdicts.some((v) => v === true) || verdicts.some((v) => v === UNKNOWN)) {
+      if (
+        candidates.some(
+          (c) => c.attached !== true || limitsInvokers(c.policy, requireExplicitDeny) !== false,
+        )
+      ) {
         // Limited, or the document is computed: its content is checked at `pulumi up`.
         continue;
       }
@@ -334,15 +328,9 @@ export const agentcoreNoPublicWrapper: ResourceValidationPolicy = {
       const extra = hostPatterns(args.getConfig<NoPublicWrapperConfig>());
       const instead =
         "Front the agent with API Gateway and a Lambda (AWS_PROXY) integration that calls InvokeAgentRuntime with its own IAM role, and keep the AgentCore URL away from clients.";
-      let found = false;
-      let unknown: string | undefined;
+      const targets: { what: string; target: Tri }[] = [];
       const check = (what: string, target: Tri) => {
-        if (target === true) {
-          found = true;
-          reportViolation(`${what} targets an AgentCore endpoint directly. ${instead}`);
-        } else if (isUnknown(target)) {
-          unknown ??= what;
-        }
+        targets.push({ what, target });
       };
       switch (args.type) {
         case T.cloudfrontDistribution: {
@@ -387,8 +375,13 @@ export const agentcoreNoPublicWrapper: ResourceValidationPolicy = {
           );
           break;
       }
-      if (!found && unknown !== undefined) {
-        return deferToUp(args, `The target of ${unknown}`);
+      const direct = reportEach(
+        targets,
+        (t) => t.target,
+        (t) => reportViolation(`${t.what} targets an AgentCore endpoint directly. ${instead}`),
+      );
+      if (direct.answer === UNKNOWN) {
+        return deferToUp(args, `The target of ${direct.unknown.what}`);
       }
     },
   ),

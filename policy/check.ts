@@ -20,7 +20,7 @@ import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerProto from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { UNKNOWN_SENTINEL } from "./lib/values";
+import { isDeferral, UNKNOWN_SENTINEL } from "./lib/values";
 
 /** A resource as a program run under mocks captured it (the shape of test/support's runProgram). */
 export interface CheckResource {
@@ -87,18 +87,16 @@ export interface StackContext {
   tags?: Record<string, string>;
 }
 
-const LEVELS: Record<number, EnforcementLevel> = {
-  [analyzerProto.EnforcementLevel.ADVISORY]: "advisory",
-  [analyzerProto.EnforcementLevel.MANDATORY]: "mandatory",
-  [analyzerProto.EnforcementLevel.REMEDIATE]: "remediate",
-  [analyzerProto.EnforcementLevel.DISABLED]: "disabled",
-};
 const LEVEL_CODES: Record<EnforcementLevel, analyzerProto.EnforcementLevel> = {
   advisory: analyzerProto.EnforcementLevel.ADVISORY,
   mandatory: analyzerProto.EnforcementLevel.MANDATORY,
   remediate: analyzerProto.EnforcementLevel.REMEDIATE,
   disabled: analyzerProto.EnforcementLevel.DISABLED,
 };
+/** The inverse of `LEVEL_CODES`. */
+const LEVELS = new Map<analyzerProto.EnforcementLevel, EnforcementLevel>(
+  (Object.keys(LEVEL_CODES) as EnforcementLevel[]).map((level) => [LEVEL_CODES[level], level]),
+);
 
 type Unary<Req, Res> = (
   request: Req,
@@ -175,7 +173,7 @@ function readDiagnostics(
       policyPackVersion: d.getPolicypackversion(),
       description: d.getDescription(),
       message: d.getMessage(),
-      enforcementLevel: LEVELS[d.getEnforcementlevel()] ?? "advisory",
+      enforcementLevel: LEVELS.get(d.getEnforcementlevel()) ?? "advisory",
       urn: d.getUrn() || urn,
     })),
     notApplicable: response.getNotApplicableList().map((n) => ({
@@ -326,7 +324,7 @@ export class PolicyPackAnalyzer {
         return {
           name: p.getName(),
           description: p.getDescription(),
-          enforcementLevel: LEVELS[p.getEnforcementlevel()] ?? "advisory",
+          enforcementLevel: LEVELS.get(p.getEnforcementlevel()) ?? "advisory",
           configSchema: schema
             ? {
                 properties: (schema.getProperties()?.toJavaScript() ?? {}) as Record<
@@ -498,7 +496,7 @@ export function hasMandatory(result: AnalysisResult): boolean {
 
 /** Reasons of policies that waited for `pulumi up` because a value was computed. */
 export function deferred(result: AnalysisResult): NotApplicable[] {
-  return result.notApplicable.filter((n) => /not known during preview/.test(n.reason));
+  return result.notApplicable.filter((n) => isDeferral(n.reason));
 }
 
 /** `(type: name)` for a URN, as the CLI labels a resource. */

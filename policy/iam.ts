@@ -15,9 +15,11 @@ import {
   every,
   isObject,
   isUnknown,
+  reportEach,
   resolve,
   Resolved,
   Tri,
+  UNKNOWN,
 } from "./lib/values";
 
 /**
@@ -71,31 +73,30 @@ export const iamAgentcoreInvokeNotWildcard: ResourceValidationPolicy = {
   validateResource: validateTypes(
     [T.iamPolicy, T.iamRolePolicy, T.iamUserPolicy, T.iamGroupPolicy, T.iamRole],
     (props, args, reportViolation) => {
-      let unknown: string | undefined;
-      let found = false;
-      for (const { where, document } of documentsOf(args.type, props)) {
-        const statements = parsePolicyDocument(document);
-        if (statements === undefined || statements instanceof InvalidPolicyDocument) {
-          continue;
-        }
-        if (isUnknown(statements)) {
-          unknown ??= where;
-          continue;
-        }
-        for (const s of statements) {
-          const verdict = grantsInvokeOnWildcard(s);
-          if (verdict === true) {
-            found = true;
+      // Each document reports its own statements; a computed document, or one with a computed
+      // statement and no violation, is unknown.
+      const wildcard = reportEach(
+        documentsOf(args.type, props),
+        ({ where, document }) => {
+          const statements = parsePolicyDocument(document);
+          if (statements === undefined || statements instanceof InvalidPolicyDocument) {
+            return false;
+          }
+          if (isUnknown(statements)) {
+            return UNKNOWN;
+          }
+          return reportEach(statements, grantsInvokeOnWildcard, (s) =>
             reportViolation(
               `IAM ${where} of "${args.name}" has ${label(s)} that allows bedrock-agentcore:InvokeAgentRuntime on every runtime (Resource "*" or a wildcard runtime ARN). Grant it on the runtime ARN and its endpoint ARN instead.`,
-            );
-          } else if (isUnknown(verdict)) {
-            unknown ??= where;
-          }
-        }
-      }
-      if (!found && unknown !== undefined) {
-        return deferToUp(args, `The policy document (${unknown})`);
+            ),
+          ).answer;
+        },
+        () => {
+          // Reported statement by statement above.
+        },
+      );
+      if (wildcard.answer === UNKNOWN) {
+        return deferToUp(args, `The policy document (${wildcard.unknown.where})`);
       }
     },
   ),

@@ -1,6 +1,6 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { T, validateTypes } from "./lib/types";
-import { asString, deferToUp, isSet, isUnknown, resolve } from "./lib/values";
+import { asString, deferToUp, isUnknown, resolve } from "./lib/values";
 
 /**
  * Lambda functions are invoked by API Gateway only: no Function URLs, and no resource-based
@@ -149,8 +149,11 @@ export const lambdaPermissionApigatewayOnly: ResourceValidationPolicy = {
     }
     const scope =
       "Set sourceArn to the one REST API that may call, e.g. pulumi.interpolate`${restApi.executionArn}/*/*`.";
+    // Set or not is known at preview: a computed sourceArn reads as UNKNOWN, which is set.
+    const source = resolve(props, "sourceArn");
+    const hasSource = source !== undefined && source !== null;
     if (principal !== undefined && allowedPrincipals.includes(principal)) {
-      if (!isSet(props, "sourceArn")) {
+      if (!hasSource) {
         reportViolation(
           `Lambda permission "${args.name}" lets ${principal} invoke from any source. Set sourceArn to the one resource that may invoke the function.`,
         );
@@ -163,13 +166,13 @@ export const lambdaPermissionApigatewayOnly: ResourceValidationPolicy = {
       );
       return;
     }
-    if (!isSet(props, "sourceArn")) {
+    if (!hasSource) {
       reportViolation(
         `Lambda permission "${args.name}" has no sourceArn, so every API Gateway API in every account can invoke the function. ${scope}`,
       );
       return;
     }
-    const sourceArn = asString(resolve(props, "sourceArn"));
+    const sourceArn = asString(source);
     if (isUnknown(sourceArn)) {
       return deferToUp(args, "sourceArn");
     }

@@ -3,18 +3,22 @@ import { Tri, UNKNOWN, Resolved } from "./values";
 /**
  * AgentCore endpoints: `bedrock-agentcore.<region>.amazonaws.com` (the data plane that serves
  * InvokeAgentRuntime), its `-fips` and `-control` siblings, gateway hosts under them, and the
- * dual-stack `api.aws` names.
+ * dual-stack `api.aws` names. The host name from `bedrock-agentcore` on, as a regex source.
  */
-const AGENTCORE_HOST =
-  /(^|\.)bedrock-agentcore(-[a-z0-9]+)?\.([a-z0-9-]+\.)*(amazonaws\.com(\.cn)?|api\.aws)\.?$/i;
+const AGENTCORE_HOST_NAME = String.raw`bedrock-agentcore(?:-[a-z0-9]+)?\.(?:[a-z0-9-]+\.)*(?:amazonaws\.com(?:\.cn)?|api\.aws)`;
+
+/** A host name that is an AgentCore endpoint. */
+const AGENTCORE_HOST = new RegExp(String.raw`(?:^|\.)${AGENTCORE_HOST_NAME}\.?$`, "i");
 
 /** API Gateway AWS-service integration URIs that call AgentCore: `arn:aws:apigateway:<region>:bedrock-agentcore:...`. */
 const AGENTCORE_SERVICE_INTEGRATION =
   /^arn:[a-z-]+:apigateway:[^:]*:bedrock-agentcore(-[a-z0-9]+)?:/i;
 
 /** URLs anywhere in a text (an OpenAPI body) whose host is an AgentCore endpoint. */
-const AGENTCORE_URL_IN_TEXT =
-  /https?:\/\/(?:[a-z0-9-]+\.)*bedrock-agentcore(?:-[a-z0-9]+)?\.(?:[a-z0-9-]+\.)*(?:amazonaws\.com(?:\.cn)?|api\.aws)/i;
+const AGENTCORE_URL_IN_TEXT = new RegExp(
+  String.raw`https?:\/\/(?:[a-z0-9-]+\.)*${AGENTCORE_HOST_NAME}`,
+  "i",
+);
 const AGENTCORE_SERVICE_INTEGRATION_IN_TEXT =
   /arn:[a-z-]+:apigateway:[^:"\s]*:bedrock-agentcore(-[a-z0-9]+)?:/i;
 

@@ -57,18 +57,6 @@ export function resolve(props: unknown, ...path: string[]): Resolved | undefined
   return copy(current);
 }
 
-/** Whether `key` is set on `props`, without reading its value (a computed value counts as set). */
-export function isSet(props: unknown, key: string): boolean {
-  if (props === undefined || props === null || typeof props !== "object") {
-    return false;
-  }
-  if (!Object.prototype.hasOwnProperty.call(props, key)) {
-    return false;
-  }
-  const value = readKey(props as Record<string, unknown>, key);
-  return value !== undefined && value !== null;
-}
-
 /**
  * @pulumi/policy exports `UnknownValueError` at run time but not in its type declarations; the
  * message test covers a second copy of the SDK, whose class would fail `instanceof`.
@@ -193,6 +181,35 @@ export function every(...checks: (() => Tri)[]): Tri {
   return allOf(checks, (check) => check());
 }
 
+/** What `reportEach` found: `unknown` is the first item answered `UNKNOWN` when none was reported. */
+export type Reported<T> = { answer: boolean } | { answer: Unknown; unknown: T };
+
+/**
+ * Runs `check` on every item (no short cut) and reports each item it answers true. The answer is
+ * `anyOf`'s: true if any was reported; otherwise unknown, naming the first unknown item, if any was
+ * unknown; otherwise false. An unknown answer is for the caller to defer with `deferToUp`.
+ */
+export function reportEach<T>(
+  items: Iterable<T>,
+  check: (item: T) => Tri,
+  report: (item: T) => void,
+): Reported<T> {
+  let found = false;
+  let unknown: { item: T } | undefined;
+  for (const item of items) {
+    const answer = check(item);
+    if (answer === true) {
+      found = true;
+      report(item);
+    } else if (answer === UNKNOWN) {
+      unknown ??= { item };
+    }
+  }
+  return !found && unknown !== undefined
+    ? { answer: UNKNOWN, unknown: unknown.item }
+    : { answer: found };
+}
+
 export function not(answer: Tri): Tri {
   return answer === UNKNOWN ? UNKNOWN : !answer;
 }
@@ -208,4 +225,9 @@ export function deferToUp(
   return args.notApplicable(
     `${what} is not known during preview; this check runs again at pulumi up, before the resource is created or updated.`,
   );
+}
+
+/** Whether a not-applicable reason is a `deferToUp` one: the check waits for `pulumi up`. */
+export function isDeferral(reason: string): boolean {
+  return /not known during preview.*pulumi up/.test(reason);
 }

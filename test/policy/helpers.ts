@@ -12,7 +12,7 @@ import type {
   StackValidationPolicy,
 } from "../../policy/node_modules/@pulumi/policy";
 import { policies } from "../../policy/pack";
-import { isUnknownValueError, UNKNOWN_SENTINEL } from "../../policy/lib/values";
+import { isDeferral, isUnknownValueError, UNKNOWN_SENTINEL } from "../../policy/lib/values";
 import {
   CheckResource,
   PolicyInfo,
@@ -112,7 +112,11 @@ function tags(stackTags: Record<string, string> = {}): ReadonlyMap<string, strin
   return new Map(Object.entries({ "pulumi:project": PROJECT, ...stackTags }));
 }
 
-export function resourceArgs(r: TestResource, opts: RunOptions = {}): ResourceValidationArgs {
+/**
+ * What a resource's validation args and a stack's resource share: props behind the proxy, urn,
+ * options and the type tests. `AsType` is the caller's `asType` signature (they differ).
+ */
+function resourceFields<AsType>(r: TestResource) {
   const props = unknownCheckingProxy(structuredClone(r.props)) as Record<string, unknown>;
   return {
     type: r.type,
@@ -120,32 +124,26 @@ export function resourceArgs(r: TestResource, opts: RunOptions = {}): ResourceVa
     urn: r.urn ?? urnOf(r.type, r.name),
     name: r.name,
     opts: options(r.parent),
+    isType: (cls: unknown) => typeOf(cls) === r.type,
+    asType: ((cls: unknown) => (typeOf(cls) === r.type ? props : undefined)) as AsType,
+  };
+}
+
+export function resourceArgs(r: TestResource, opts: RunOptions = {}): ResourceValidationArgs {
+  return {
+    ...resourceFields<ResourceValidationArgs["asType"]>(r),
     stackTags: tags(opts.stackTags),
-    isType: (cls) => typeOf(cls) === r.type,
-    asType: ((cls: unknown) =>
-      typeOf(cls) === r.type ? props : undefined) as ResourceValidationArgs["asType"],
     getConfig: <T extends object>() => (opts.config ?? {}) as T,
     notApplicable,
   };
 }
 
 export function stackArgs(resources: TestResource[], opts: RunOptions = {}): StackValidationArgs {
-  const built = resources.map((r) => {
-    const props = unknownCheckingProxy(structuredClone(r.props)) as Record<string, unknown>;
-    const out: PolicyResource = {
-      type: r.type,
-      props,
-      urn: r.urn ?? urnOf(r.type, r.name),
-      name: r.name,
-      opts: options(r.parent),
-      dependencies: [],
-      propertyDependencies: {},
-      isType: (cls) => typeOf(cls) === r.type,
-      asType: ((cls: unknown) =>
-        typeOf(cls) === r.type ? props : undefined) as PolicyResource["asType"],
-    };
-    return out;
-  });
+  const built = resources.map((r): PolicyResource => ({
+    ...resourceFields<PolicyResource["asType"]>(r),
+    dependencies: [],
+    propertyDependencies: {},
+  }));
   const byUrn = new Map(built.map((b) => [b.urn, b]));
   resources.forEach((r, i) => {
     const b = built[i];
@@ -351,7 +349,7 @@ export async function runPack(
       if (outcome.unhandledUnknown) {
         throw new Error(`${p.name} read an unknown value on ${name}: ${outcome.unhandledUnknown}`);
       }
-      if (outcome.notApplicable && /pulumi up/.test(outcome.notApplicable)) {
+      if (outcome.notApplicable && isDeferral(outcome.notApplicable)) {
         deferred.push({ policy: p.name, resource: name, reason: outcome.notApplicable });
       }
       outcome.violations.forEach((message, i) => {
