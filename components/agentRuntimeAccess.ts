@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument } from "./iam";
 
 export interface AgentRuntimeAccessArgs {
   /** The runtime to close. */
@@ -22,6 +21,35 @@ export const INVOKE_ACTIONS = [
 ];
 
 /**
+ * The resource policy document that lets only `invokerArns` invoke `resourceArn`: an Allow for
+ * them and an explicit Deny for every other principal. Pure, so the stack config can check the
+ * document's size against AgentCore's limit before anything is deployed.
+ */
+export function invokerPolicy(resourceArn: string, invokerArns: readonly string[]): string {
+  const arns = [...invokerArns];
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AllowNamedInvokers",
+        Effect: "Allow",
+        Principal: { AWS: arns },
+        Action: INVOKE_ACTIONS,
+        Resource: resourceArn,
+      },
+      {
+        Sid: "DenyEveryoneElse",
+        Effect: "Deny",
+        Principal: "*",
+        Action: INVOKE_ACTIONS,
+        Resource: resourceArn,
+        Condition: { ArnNotEquals: { "aws:PrincipalArn": arns } },
+      },
+    ],
+  });
+}
+
+/**
  * Resource policies on an AgentCore runtime and its endpoint that let only named roles invoke:
  * an Allow for them, and an explicit Deny for every other principal, so identity policies in this
  * account (administrators included) cannot reach around the proxy.
@@ -39,25 +67,7 @@ export class AgentRuntimeAccess extends pulumi.ComponentResource {
       return [...new Set(arns)].sort();
     });
     const onlyInvokers = (resourceArn: pulumi.Input<string>) =>
-      invokers.apply((arns) =>
-        policyDocument([
-          {
-            Sid: "AllowNamedInvokers",
-            Effect: "Allow",
-            Principal: { AWS: arns },
-            Action: INVOKE_ACTIONS,
-            Resource: resourceArn,
-          },
-          {
-            Sid: "DenyEveryoneElse",
-            Effect: "Deny",
-            Principal: "*",
-            Action: INVOKE_ACTIONS,
-            Resource: resourceArn,
-            Condition: { ArnNotEquals: { "aws:PrincipalArn": arns } },
-          },
-        ]),
-      );
+      pulumi.all([resourceArn, invokers]).apply(([arn, arns]) => invokerPolicy(arn, arns));
 
     new aws.bedrock.AgentcoreResourcePolicy(
       `${name}-runtime`,
