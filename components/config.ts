@@ -167,7 +167,7 @@ const stackConfigSchema = z
     auth: authSchema,
     usagePlan: usagePlanSchema,
     routeThrottle: z.partialRecord(
-      z.enum(["POST /invoke", "DELETE /sessions/{sessionId}"]),
+      z.enum(["POST /invoke", "DELETE /sessions/{sessionId}", "POST /sessions/{sessionId}/cancel"]),
       throttleSchema,
     ),
     corsAllowedOrigins: z.array(origin),
@@ -217,7 +217,7 @@ const ACCEPTS: Record<keyof StackConfig, string> = {
   usagePlan:
     '`{"rateLimit": <req/s>, "burstLimit": <int>, "quotaLimit"?: <int>, "quotaPeriod"?: "DAY" | "WEEK" | "MONTH"}` (quotaLimit and quotaPeriod together)',
   routeThrottle:
-    '`{"POST /invoke": {"rateLimit", "burstLimit"}, "DELETE /sessions/{sessionId}": {...}}` (either route optional)',
+    '`{"POST /invoke": {"rateLimit", "burstLimit"}, "DELETE /sessions/{sessionId}": {...}, "POST /sessions/{sessionId}/cancel": {...}}` (each route optional)',
   corsAllowedOrigins: 'a list of origins such as `"https://app.example.com"`, or `["*"]`',
   customDomain:
     '`{"domainName", "certificateArn"?, "hostedZoneId"?, "basePath"?}` with a certificate ARN, or a Route 53 zone to create one in',

@@ -63,10 +63,15 @@ export interface StreamingApiArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** The API's routes: every one streams through the same Lambda. */
+/**
+ * The API's routes, each a STREAM integration of the same Lambda: answer a prompt, end a session,
+ * and stop the answer in progress in a session (in AWS nothing else stops it: Lambda is never
+ * told that its client left).
+ */
 export const ROUTES = [
   { method: "POST", path: "invoke" },
   { method: "DELETE", path: "sessions/{sessionId}" },
+  { method: "POST", path: "sessions/{sessionId}/cancel" },
 ] as const;
 
 export type RouteKey = `${(typeof ROUTES)[number]["method"]} /${(typeof ROUTES)[number]["path"]}`;

@@ -16,6 +16,13 @@ export interface ForwardOptions {
   region: string;
   /** Called with one line per request, for the dev log. */
   log?: (line: string) => void;
+  /**
+   * Close the agent's connection when the caller of InvokeAgentRuntime goes away (default false).
+   * Whether AgentCore passes a caller's disconnect on to the container is not documented: by
+   * default this models the harsher case, where it does not and the agent answers to the end,
+   * so nothing here stops an answer but an explicit cancel.
+   */
+  propagateDisconnect?: boolean;
 }
 
 const SERVICE = "bedrock-agentcore";
@@ -94,7 +101,8 @@ export function forwardInvoke(
     const started = Date.now();
     const headers: Record<string, string> = {
       "content-type": String(req.headers["content-type"] ?? "application/json"),
-      accept: "text/event-stream",
+      // InvokeAgentRuntime's `accept`, passed on (a cancel asks for JSON, an answer for SSE).
+      accept: String(req.headers.accept ?? "application/json"),
       "content-length": String(req.body.length),
       "x-amzn-bedrock-agentcore-runtime-session-id": agentSessionId,
       "x-amzn-bedrock-agentcore-runtime-request-id": String(
@@ -104,7 +112,7 @@ export function forwardInvoke(
     if (req.userId !== undefined) headers["x-amzn-bedrock-agentcore-runtime-user-id"] = req.userId;
 
     const upstream = httpRequest(`${options.agentUrl}/invocations`, { method: "POST", headers });
-    void ctl.whenAborted.then(() => upstream.destroy());
+    if (options.propagateDisconnect === true) void ctl.whenAborted.then(() => upstream.destroy());
     let response: IncomingMessage;
     try {
       response = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -136,18 +144,21 @@ export function forwardInvoke(
       contentType: String(response.headers["content-type"] ?? "text/event-stream"),
     });
     let broke = false;
+    let callerLeftAt: number | undefined;
     try {
       for await (const chunk of response) {
-        if (ctl.aborted) break;
-        await ctl.write(chunk as Buffer);
+        // A caller that went away: the agent's answer is read to its end, and dropped.
+        if (ctl.aborted) callerLeftAt ??= Date.now();
+        else await ctl.write(chunk as Buffer);
       }
     } catch {
       broke = true;
     }
-    // A caller that went away: the whenAborted handler above destroys `upstream`.
     if (ctl.aborted) {
       if (!broke) {
-        options.log?.(`InvokeAgentRuntime: the caller went away after ${Date.now() - started} ms`);
+        options.log?.(
+          `InvokeAgentRuntime: the caller went away after ${(callerLeftAt ?? Date.now()) - started} ms; the agent answered for ${Date.now() - started} ms`,
+        );
       }
       return;
     }

@@ -222,6 +222,11 @@ export interface ProxyEventInit {
 const RESOURCES: { template: string; pattern: RegExp; params: string[] }[] = [
   { template: "/invoke", pattern: /^\/invoke$/, params: [] },
   { template: "/sessions/{sessionId}", pattern: /^\/sessions\/([^/]+)$/, params: ["sessionId"] },
+  {
+    template: "/sessions/{sessionId}/cancel",
+    pattern: /^\/sessions\/([^/]+)\/cancel$/,
+    params: ["sessionId"],
+  },
 ];
 
 /** A REST API (v1) proxy integration event, as API Gateway builds it. */
@@ -329,8 +334,10 @@ export interface ApiGatewayServerOptions {
   /** Derives requestContext.authorizer / identity from the request (an authorizer stand-in). */
   authorize?: (req: IncomingMessage) => Pick<ProxyEventInit, "authorizer" | "identity">;
   /**
-   * Tell the function when the client disconnects (default true). Whether Lambda does is not
-   * documented; false shows what happens when it does not.
+   * Tell the function when the client disconnects (default false). Lambda never does: a
+   * streamed response "is not interrupted or stopped when the invoking client connection is
+   * broken" (Lambda developer guide). True is for experiments only; under the genuine runtime
+   * interface client the reset it causes kills the runtime process.
    */
   propagateDisconnect?: boolean;
 }
@@ -448,8 +455,10 @@ async function serve(
 
 /**
  * What API Gateway does with a STREAM integration's answer: invoke, decode the prelude, send its
- * status and headers, then pipe the body as it arrives. A client that goes away is passed on to
- * the function (as `disconnect`); a malformed answer becomes API Gateway's 502.
+ * status and headers, then pass the body on as it arrives. A malformed answer becomes API
+ * Gateway's 502. A client that goes away is not passed on to the function (unless
+ * `propagateDisconnect`): as in AWS, the function's answer is read to its end, as fast as the
+ * function writes it, and the function runs (and bills) until it ends by itself.
  */
 export async function relayInvocation(
   invoker: StreamingInvoker,
@@ -460,7 +469,7 @@ export async function relayInvocation(
 ): Promise<void> {
   const wire = invoker.invoke(event, { deadlineMs: options.integrationTimeoutMs ?? 900_000 });
   res.on("close", () => {
-    if (!res.writableFinished && options.propagateDisconnect !== false) {
+    if (!res.writableFinished && options.propagateDisconnect === true) {
       if (typeof wire.disconnect === "function") wire.disconnect();
       else wire.destroy();
     }
@@ -477,13 +486,39 @@ export async function relayInvocation(
     "x-amzn-RequestId": requestId,
   };
   if (response.cookies.length > 0) out["Set-Cookie"] = response.cookies;
+  if (res.destroyed) return void response.body.resume();
   res.writeHead(response.statusCode, out);
   res.flushHeaders();
+  await forwardBody(response.body, res);
+}
+
+/**
+ * Writes the body to the client with backpressure while the client is there; once it is gone,
+ * reads the rest without writing it, so the function is never told (a pipeline would destroy the
+ * body, and with it the function's connection).
+ */
+async function forwardBody(body: Readable, res: ServerResponse): Promise<void> {
   try {
-    await pipeline(response.body, res);
+    for await (const chunk of body) {
+      if (res.destroyed || res.writableEnded) continue;
+      if (!res.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            resolve();
+          };
+          res.on("drain", done);
+          res.on("close", done);
+        });
+      }
+    }
   } catch {
+    // The function's connection broke: what API Gateway does then is cut the client's stream.
     res.destroy();
+    return;
   }
+  res.end();
 }
 
 /** API Gateway's own error answers: `x-amzn-ErrorType` names the exception, the body is JSON. */

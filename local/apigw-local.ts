@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import {
@@ -11,10 +11,11 @@ import {
 
 /**
  * The local API Gateway of `npm run dev`: the REST API's routes (POST /invoke,
- * DELETE /sessions/{id}, OPTIONS on both), its API key check (`x-api-key`; a missing or wrong key
- * gets API Gateway's 403 `{"message":"Forbidden"}`), the proxy events it sends the function and
- * the decoding of the function's streamed answer (prelude + 8 NUL bytes + body). `GET /` serves
- * the web page, which API Gateway does not do: it is what makes the page same-origin locally.
+ * DELETE /sessions/{id}, POST /sessions/{id}/cancel, OPTIONS on each), its API key check
+ * (`x-api-key`; a missing or wrong key gets API Gateway's 403 `{"message":"Forbidden"}`), the
+ * proxy events it sends the function and the decoding of the function's streamed answer (prelude
+ * + 8 NUL bytes + body). `GET /` serves the web page, which API Gateway does not do: it is what
+ * makes the page same-origin locally.
  */
 
 export interface LocalGatewayOptions {
@@ -22,6 +23,8 @@ export interface LocalGatewayOptions {
   port?: number;
   stage?: string;
   apiKey: string;
+  /** More keys, each a caller of its own (its own `apiKeyId`), as the keys of a usage plan are. */
+  otherApiKeys?: readonly string[];
   /** Served at GET / (re-read on each request, so edits show on reload). */
   pagePath?: string;
   integrationTimeoutMs?: number;
@@ -37,7 +40,13 @@ export interface LocalGateway {
 const ROUTES: { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/invoke$/, methods: ["POST", "OPTIONS"] },
   { pattern: /^\/sessions\/[^/]+$/, methods: ["DELETE", "OPTIONS"] },
+  { pattern: /^\/sessions\/[^/]+\/cancel$/, methods: ["POST", "OPTIONS"] },
 ];
+
+/** What API Gateway puts in `identity.apiKeyId`: an id of the key, never the key itself. */
+export function apiKeyIdOf(key: string): string {
+  return `local-${createHash("sha256").update(key).digest("hex").slice(0, 10)}`;
+}
 
 export async function startLocalGateway(
   invoker: StreamingInvoker,
@@ -110,7 +119,10 @@ async function serve(
   }
   // Preflights carry no API key (browsers never send custom headers on them): OPTIONS does not
   // require one and goes to the function, which answers CORS.
-  if (method !== "OPTIONS" && req.headers["x-api-key"] !== options.apiKey) {
+  const key = req.headers["x-api-key"];
+  const known =
+    typeof key === "string" && [options.apiKey, ...(options.otherApiKeys ?? [])].includes(key);
+  if (method !== "OPTIONS" && !known) {
     return gatewayError(res, 403, "Forbidden", requestId);
   }
 
@@ -120,7 +132,7 @@ async function serve(
     identity:
       method === "OPTIONS"
         ? {}
-        : { apiKey: options.apiKey, apiKeyId: "local-dev-key-id", sourceIp: "127.0.0.1" },
+        : { apiKey: key as string, apiKeyId: apiKeyIdOf(key as string), sourceIp: "127.0.0.1" },
   })))!;
 
   await relayInvocation(invoker, event, res, requestId, {

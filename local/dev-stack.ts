@@ -9,10 +9,11 @@ import { PROXY_NODE_OPTIONS } from "../handler/node-options";
 import { AgentCoreStandin } from "./agentcore-standin";
 import { agentRuntimeDataPlane } from "./agentcore-forward";
 import { asPortInUse, startLocalGateway, type LocalGateway } from "./apigw-local";
+import type { APIGatewayProxyEvent } from "aws-lambda";
 import {
   loadStreamingHandler,
   type Env,
-  type LambdaHost,
+  type InvocationResult,
   type StreamingHandlerHost,
 } from "./lambda-host";
 import { ricAvailable, startRicHost, type RicAvailability, type RicHost } from "./ric-host";
@@ -68,6 +69,8 @@ export interface DevStackOptions {
   agentcorePort?: number;
   modelPort?: number;
   apiKey?: string;
+  /** More API keys, each a caller of its own (tests of per-caller sessions). */
+  otherApiKeys?: readonly string[];
   model?: ModelMode;
   /** Model id for the agent (both modes); default Claude Haiku 4.5's inference profile. */
   modelId?: string;
@@ -111,6 +114,8 @@ export interface DevStack {
   readonly proxy: StreamingHandlerHost | RicHost;
   /** Which host runs the proxy, and why when it is the in-process fallback. */
   readonly lambdaHost: LambdaHostInfo;
+  /** Every invocation of the proxy function so far, in order. */
+  readonly invocations: readonly ProxyInvocation[];
   /** The agent process now running. */
   agent(): AgentHandle;
   /** Kills the agent at once (SIGKILL), as a crash would. */
@@ -118,6 +123,15 @@ export interface DevStack {
   /** Starts the agent again after a kill. */
   restartAgent(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** One invocation of the proxy function, as the Lambda service sees it. */
+export interface ProxyInvocation {
+  readonly method: string;
+  readonly path: string;
+  readonly startedAt: number;
+  /** Settles when the function's invocation is over (its answer ended, or it timed out). */
+  readonly ended: Promise<InvocationResult & { endedAt: number }>;
 }
 
 export class DevStackError extends Error {
@@ -374,14 +388,24 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     ]);
     // The gateway's port may be ephemeral: load the proxy once its origin is known.
     let proxy: StreamingHandlerHost | RicHost | undefined;
+    const invocations: ProxyInvocation[] = [];
     const invoker = {
-      invoke: (event: Parameters<LambdaHost["invoke"]>[0], o?: { deadlineMs?: number }) =>
-        proxy!.invoke(event, o),
+      invoke: (event: APIGatewayProxyEvent, o?: { deadlineMs?: number }) => {
+        const invocation = proxy!.invoke(event, o);
+        invocations.push({
+          method: event.httpMethod,
+          path: event.path,
+          startedAt: Date.now(),
+          ended: invocation.result.then((result) => ({ ...result, endedAt: Date.now() })),
+        });
+        return invocation;
+      },
     };
     const gateway: LocalGateway = await startLocalGateway(invoker, {
       host: gatewayHost,
       port: gatewayPort,
       apiKey,
+      otherApiKeys: options.otherApiKeys,
       pagePath: PAGE,
       log: (line) => log("apigw", line),
     });
@@ -442,6 +466,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       agentcore,
       proxy,
       lambdaHost,
+      invocations,
       agent: () => agent,
       killAgent: async () => {
         agent.child.kill("SIGKILL");

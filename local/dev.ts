@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   const banner = [
     "",
     "  agentcore-stream local stack",
-    `  page + API   ${stack.gatewayUrl}/        (POST /invoke, DELETE /sessions/{id})`,
+    `  page + API   ${stack.gatewayUrl}/        (POST /invoke, POST /sessions/{id}/cancel, DELETE /sessions/{id})`,
     `  API key      ${stack.apiKey}            (header x-api-key; missing/wrong → 403)`,
     model === "offline"
       ? `  model        OFFLINE: deterministic ConverseStream stand-in on ${stack.modelUrl} (no AWS call, canned answers)`

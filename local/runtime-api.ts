@@ -108,6 +108,8 @@ export interface RuntimeApiOptions {
   onInitError?: (error: FunctionError) => void;
   /** GET /next arrived: the runtime is done with whatever it was doing. */
   onNext?: () => void;
+  /** A connection was accepted (tests of orderings wait for it instead of sleeping). */
+  onConnection?: () => void;
 }
 
 export class RuntimeApi {
@@ -137,6 +139,7 @@ export class RuntimeApi {
       if (pending !== undefined && !pending.answered) return void socket.destroy();
       api.sockets.set(socket, "none");
       socket.once("close", () => api.sockets.delete(socket));
+      options.onConnection?.();
     });
     server.on("request", (req, res) => api.route(req, res));
     // Long polls must not time out, and a streamed answer may last the function's whole timeout.

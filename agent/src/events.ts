@@ -18,7 +18,7 @@ export type ToolEventData =
 export type ProtocolEvent =
   | { event: "text"; data: { text: string } }
   | { event: "tool"; data: ToolEventData }
-  | { event: "done"; data: { stopReason: string; usage: Usage } }
+  | { event: "done"; data: { stopReason: string; usage?: Usage } }
   | { event: "error"; data: { code: ErrorCode; message: string; requestId?: string } };
 
 export function errorEvent(code: ErrorCode, message: string, requestId?: string): ProtocolEvent {
@@ -32,6 +32,8 @@ export function errorEvent(code: ErrorCode, message: string, requestId?: string)
  */
 export class InvocationEvents {
   private readonly usage: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+  /** Whether any model call has reported its usage yet (a cancelled one never does). */
+  private usageKnown = false;
   private result: AgentResult | undefined;
 
   map(event: AgentStreamEvent): ProtocolEvent | undefined {
@@ -48,6 +50,7 @@ export class InvocationEvents {
           this.usage.inputTokens += update.usage.inputTokens;
           this.usage.outputTokens += update.usage.outputTokens;
           this.usage.totalTokens += update.usage.totalTokens;
+          this.usageKnown = true;
         }
         return undefined;
       }
@@ -80,6 +83,18 @@ export class InvocationEvents {
     return {
       event: "done",
       data: { stopReason: this.result?.stopReason ?? "endTurn", usage: { ...this.usage } },
+    };
+  }
+
+  /**
+   * The end of a cancelled answer. The model call that was cut reports no usage (its metadata
+   * comes last), so `usage` covers the calls that finished before it, and is left out when none
+   * did rather than claiming zero tokens.
+   */
+  cancelled(): ProtocolEvent {
+    return {
+      event: "done",
+      data: { stopReason: "cancelled", ...(this.usageKnown && { usage: { ...this.usage } }) },
     };
   }
 }

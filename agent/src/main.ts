@@ -5,7 +5,7 @@ import { Agent, BedrockModel } from "@strands-agents/sdk";
 import { BedrockAgentCoreApp } from "bedrock-agentcore/runtime";
 import { ConfigError, loadConfig, type AgentConfig } from "./config.js";
 import { clientDisconnectSignal, watchClientDisconnects } from "./disconnect.js";
-import { streamAnswer, type InvocationDeps } from "./invocation.js";
+import { cancelTurn, streamAnswer, type InvocationDeps } from "./invocation.js";
 import { invocationPayload, parseInvocationBody } from "./payload.js";
 import { SessionPool } from "./sessions.js";
 import { tools } from "./tools/index.js";
@@ -62,12 +62,15 @@ function start(config: AgentConfig): void {
   const app = new BedrockAgentCoreApp({
     invocationHandler: {
       requestSchema: invocationPayload,
+      // A cancel answers JSON (the runtime sends a non-generator result as is); a prompt streams.
       process: (payload, context) =>
-        streamAnswer(deps, {
-          prompt: payload.prompt,
-          context,
-          disconnected: clientDisconnectSignal(),
-        }),
+        "cancel" in payload
+          ? cancelTurn(deps, context)
+          : streamAnswer(deps, {
+              prompt: payload.prompt,
+              context,
+              disconnected: clientDisconnectSignal(),
+            }),
     },
     config: {
       // Bad requests are refused while the body is parsed (see payload.ts for why). text/plain

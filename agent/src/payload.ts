@@ -16,14 +16,24 @@ export const SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id";
 export const MAX_PROMPT_CHARS = 100_000;
 
 // Unknown fields are allowed (and ignored) so clients can add fields without breaking older agents.
-export const invocationPayload = z.object({
+export const promptPayload = z.object({
   prompt: z
     .string()
     .max(MAX_PROMPT_CHARS)
     .refine((prompt) => prompt.trim() !== "", { message: "must not be blank" }),
 });
 
+/** A control invocation: stop the answer in progress in this session (docs/event-protocol.md). */
+export const cancelPayload = z.object({ cancel: z.literal(true) });
+
+export const invocationPayload = z.union([cancelPayload, promptPayload]);
+
 export type InvocationPayload = z.infer<typeof invocationPayload>;
+
+/** Whether a body asks for a cancel: any body with a `cancel` field is checked as one. */
+function isCancel(json: unknown): boolean {
+  return typeof json === "object" && json !== null && "cancel" in json;
+}
 
 /** Fastify answers an error with its `statusCode`, and puts `code` and `message` in the JSON body. */
 export class BadRequestError extends Error {
@@ -47,12 +57,14 @@ export function parseInvocationBody(body: string, headers: IncomingHttpHeaders):
   } catch {
     throw new BadRequestError("The body is not valid JSON.");
   }
-  const checked = invocationPayload.safeParse(json);
+  const cancel = isCancel(json);
+  const checked = (cancel ? cancelPayload : promptPayload).safeParse(json);
   if (!checked.success) {
     const issue = checked.error.issues[0];
     const where = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : "body";
+    const shape = cancel ? '{"cancel": true}' : '{"prompt": "..."}';
     throw new BadRequestError(
-      `Invalid request: ${where}: ${issue?.message ?? "invalid"}. Send {"prompt": "..."}.`,
+      `Invalid request: ${where}: ${issue?.message ?? "invalid"}. Send ${shape}.`,
     );
   }
   const header = headers[SESSION_HEADER];

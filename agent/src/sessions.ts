@@ -9,15 +9,31 @@
 export interface Lease<T> {
   readonly sessionId: string;
   readonly value: T;
+  /** Aborts when the answer in progress is cancelled (see `SessionPool.cancel`). */
+  readonly cancelled: AbortSignal;
   /** Ends the answer in progress. Idempotent. */
   release(): void;
 }
 
 export type Acquired<T> = { ok: true; lease: Lease<T> } | { ok: false; reason: "busy" };
 
+/** The answer in progress in a session: how to cancel it, and when it has ended. */
+interface Turn {
+  readonly controller: AbortController;
+  readonly ended: Promise<void>;
+  end(): void;
+}
+
 interface Entry<T> {
   value: T;
-  busy: boolean;
+  turn: Turn | undefined;
+}
+
+export class TurnCancelledError extends Error {
+  constructor() {
+    super("The answer was cancelled");
+    this.name = "TurnCancelledError";
+  }
 }
 
 export interface SessionPoolOptions<T> {
@@ -46,32 +62,52 @@ export class SessionPool<T> {
    */
   acquire(sessionId: string): Acquired<T> {
     let entry = this.entries.get(sessionId);
-    if (entry?.busy) {
+    if (entry?.turn !== undefined) {
       return { ok: false, reason: "busy" };
     }
     if (entry === undefined) {
-      entry = { value: this.create(sessionId), busy: false };
+      entry = { value: this.create(sessionId), turn: undefined };
     }
     this.entries.delete(sessionId);
     this.entries.set(sessionId, entry);
-    entry.busy = true;
+    const turn = newTurn();
+    entry.turn = turn;
     this.evict();
 
     const claimed = entry;
-    let released = false;
     return {
       ok: true,
       lease: {
         sessionId,
         value: claimed.value,
+        cancelled: turn.controller.signal,
         release: () => {
-          if (released) return;
-          released = true;
-          claimed.busy = false;
+          if (claimed.turn !== turn) return;
+          claimed.turn = undefined;
+          turn.end();
           this.evict();
         },
       },
     };
+  }
+
+  /**
+   * Cancels the answer in progress in the session, if there is one, and waits (up to `waitMs`)
+   * for it to end, so that once this resolves the session takes its next turn instead of
+   * answering `busy`. Resolves whether an answer was in progress. Never claims the session: a
+   * cancel is never refused as busy.
+   */
+  async cancel(sessionId: string, waitMs: number): Promise<boolean> {
+    const turn = this.entries.get(sessionId)?.turn;
+    if (turn === undefined) return false;
+    turn.controller.abort(new TurnCancelledError());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      turn.ended,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
+    ]);
+    clearTimeout(timer);
+    return true;
   }
 
   get size(): number {
@@ -91,7 +127,13 @@ export class SessionPool<T> {
     if (this.entries.size <= this.maxSessions) return;
     for (const [sessionId, entry] of this.entries) {
       if (this.entries.size <= this.maxSessions) return;
-      if (!entry.busy) this.entries.delete(sessionId);
+      if (entry.turn === undefined) this.entries.delete(sessionId);
     }
   }
+}
+
+function newTurn(): Turn {
+  let end!: () => void;
+  const ended = new Promise<void>((resolve) => (end = resolve));
+  return { controller: new AbortController(), ended, end };
 }

@@ -506,7 +506,7 @@ describe("agent (built bundle against the ConverseStream stand-in)", function ()
   });
 
   describe("client disconnect", function () {
-    it("aborts the model request at once, frees the session and forgets the abandoned turn", async function () {
+    it("aborts the model request at once, frees the session and keeps what was sent of the turn", async function () {
       const session = newSession();
       const never = gate();
       standin.enqueue({ steps: [{ text: "Thinking" }, { gate: never }, { text: " never sent" }] });
@@ -531,7 +531,12 @@ describe("agent (built bundle against the ConverseStream stand-in)", function ()
       ).rest();
       assert.equal(last(next).event, "done");
       const [, followUp] = await standin.waitForRequests(2);
-      assert.deepEqual(userTexts(followUp!), ["New question"]);
+      // As after a cancel: the question and the part of the answer that went out.
+      assert.deepEqual(userTexts(followUp!), ["Abandoned question", "New question"]);
+      assert.deepEqual(followUp!.messages[1], {
+        role: "assistant",
+        content: [{ text: "Thinking" }],
+      });
     });
 
     it("aborts the model request even before the first token", async function () {

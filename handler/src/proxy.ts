@@ -7,6 +7,7 @@ import {
   type BedrockAgentCoreClient,
 } from "@aws-sdk/client-bedrock-agentcore";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+import { cancelTurn, type CancelTarget } from "./cancel";
 import type { ConfigResult } from "./config";
 import {
   clientError,
@@ -60,6 +61,9 @@ interface Summary {
   heartbeats?: number;
   events?: number;
   agentErrorCode?: string;
+  /** Cancel route, and the cancel sent when the proxy itself aborts: whether a turn was stopped. */
+  cancelled?: boolean;
+  cancelError?: ReturnType<typeof errorDetail>;
   durationMs?: number;
 }
 
@@ -77,6 +81,8 @@ class Exchange {
   /** CORS headers, then X-Session-Id once known. */
   readonly headers: HeaderMap;
   readonly requestId: string;
+  /** The cancel sent to the agent when the proxy aborts an answer; awaited before the end. */
+  cancelling: Promise<void> | undefined;
   private readonly deadline: NodeJS.Timeout;
 
   constructor(
@@ -128,19 +134,30 @@ class Exchange {
    * Scopes the client's session id to the caller (see session.ts), names it in the answer's
    * X-Session-Id and, hashed, in the log line.
    */
-  scopeSession(clientSession: string, config: ReadyConfig) {
+  scopeSession(clientSession: string, config: ReadyConfig): CancelTarget {
     const identity = callerIdentity(this.event);
     const runtimeSession = runtimeSessionId(clientSession, identity, config.sessionKey);
     this.headers["X-Session-Id"] = clientSession;
     this.summary.sessionHash = sessionHash(runtimeSession);
     this.summary.identity = identity?.kind ?? "none";
-    return { identity, runtimeSession };
+    return {
+      agentRuntimeArn: config.agentRuntimeArn,
+      qualifier: config.qualifier,
+      runtimeSessionId: runtimeSession,
+      runtimeUserId: identity === undefined ? undefined : runtimeUserId(identity),
+    };
   }
 
   /** Answers 204 with no body. */
   async noContent(headers: HeaderMap = this.headers): Promise<void> {
     this.summary.status = 204;
     await sendJson(this.stream, 204, headers);
+  }
+
+  /** Answers with a JSON body. */
+  async json(status: number, body: unknown): Promise<void> {
+    this.summary.status = status;
+    this.summary.bytes = await sendJson(this.stream, status, this.headers, body);
   }
 
   dispose(): void {
@@ -176,6 +193,8 @@ export async function handleRequest(
         return await invoke(ex, config, deps.client);
       case "stopSession":
         return await stopSession(ex, r.sessionId, config, deps.client);
+      case "cancelTurn":
+        return await cancelSession(ex, r.sessionId, config, deps.client);
       case "preflight":
         ex.summary.outcome = "preflight";
         return await ex.noContent(
@@ -202,6 +221,9 @@ export async function handleRequest(
     if (!ex.committed && ex.cause !== "client") {
       await ex.answer(clientError(500, "internal", MESSAGES.internal), ex.summary.outcome);
     }
+    // The stream ends once the agent has been told to stop, so the deadline error event is out
+    // first but the invocation (and its billing) does not outlive the answer it aborted.
+    await ex.cancelling;
     await endStream(stream);
     ex.summary.durationMs = Date.now() - ex.started;
     logger.info("request", { ...ex.summary });
@@ -215,20 +237,21 @@ async function invoke(ex: Exchange, config: ReadyConfig, client: Deps["client"])
   const parsed = parseInvokeRequest(ex.event, config.maxBodyBytes);
   if (!parsed.ok) return ex.answer(parsed.error);
 
-  const { identity, runtimeSession } = ex.scopeSession(
-    parsed.value.sessionId ?? newSessionId(),
-    config,
-  );
+  const target = ex.scopeSession(parsed.value.sessionId ?? newSessionId(), config);
   if (ex.cause !== undefined) return upstreamFailed(ex, undefined);
+  // When the proxy gives up on the answer (its deadline; a client disconnect, where a host reports
+  // one), the turn would run on in the agent: tell it to stop.
+  ex.controller.signal.addEventListener(
+    "abort",
+    () => (ex.cancelling = cancelOnAbort(ex, client, target, config)),
+    { once: true },
+  );
 
   let response;
   try {
     response = await client.send(
       new InvokeAgentRuntimeCommand({
-        agentRuntimeArn: config.agentRuntimeArn,
-        qualifier: config.qualifier,
-        runtimeSessionId: runtimeSession,
-        runtimeUserId: identity === undefined ? undefined : runtimeUserId(identity),
+        ...target,
         traceId: traceId(ex.event),
         // Every invoke asks for SSE: a streaming agent answers 406 without it.
         accept: "text/event-stream",
@@ -287,14 +310,10 @@ async function stopSession(
   if (!isValidSessionId(sessionId)) {
     return ex.answer(clientError(400, "validation", SESSION_ID_RULE));
   }
-  const { runtimeSession } = ex.scopeSession(sessionId, config);
+  const { agentRuntimeArn, qualifier, runtimeSessionId } = ex.scopeSession(sessionId, config);
   try {
     await client.send(
-      new StopRuntimeSessionCommand({
-        agentRuntimeArn: config.agentRuntimeArn,
-        qualifier: config.qualifier,
-        runtimeSessionId: runtimeSession,
-      }),
+      new StopRuntimeSessionCommand({ agentRuntimeArn, qualifier, runtimeSessionId }),
       { abortSignal: ex.controller.signal },
     );
     ex.summary.outcome = "stopped";
@@ -308,6 +327,51 @@ async function stopSession(
     ex.summary.outcome = "not_running";
   }
   await ex.noContent();
+}
+
+/**
+ * POST /sessions/{sessionId}/cancel: stops the answer in progress in the caller's own session
+ * (the id is scoped exactly as for /invoke, so another caller's id names a session of this
+ * caller's), and says whether one was running.
+ */
+async function cancelSession(
+  ex: Exchange,
+  sessionId: string | undefined,
+  config: ReadyConfig,
+  client: Deps["client"],
+): Promise<void> {
+  if (!isValidSessionId(sessionId)) {
+    return ex.answer(clientError(400, "validation", SESSION_ID_RULE));
+  }
+  const target = ex.scopeSession(sessionId, config);
+  try {
+    ex.summary.cancelled = await cancelTurn(client, target, ex.controller.signal);
+  } catch (err) {
+    return upstreamFailed(ex, err);
+  }
+  ex.summary.outcome = ex.summary.cancelled ? "cancelled" : "not_running";
+  await ex.json(200, { cancelled: ex.summary.cancelled });
+}
+
+/**
+ * How long the cancel sent on an abort may take: the deadline leaves DEADLINE_MARGIN_MS (3 s by
+ * default) before Lambda's own timeout, which must also cover the error event and the end.
+ */
+const ABORT_CANCEL_TIMEOUT_MS = 2_000;
+
+/** Sends the cancel for an answer the proxy aborted, and records how it went. Never rejects. */
+async function cancelOnAbort(
+  ex: Exchange,
+  client: Deps["client"],
+  target: CancelTarget,
+  config: ReadyConfig,
+): Promise<void> {
+  const timeoutMs = Math.min(ABORT_CANCEL_TIMEOUT_MS, Math.max(1, config.deadlineMarginMs - 500));
+  try {
+    ex.summary.cancelled = await cancelTurn(client, target, AbortSignal.timeout(timeoutMs));
+  } catch (err) {
+    ex.summary.cancelError = errorDetail(err);
+  }
 }
 
 async function upstreamFailed(ex: Exchange, err: unknown): Promise<void> {

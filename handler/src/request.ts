@@ -8,16 +8,18 @@ import { isValidSessionId, SESSION_ID_RULE } from "./session";
 export type Route =
   | { kind: "invoke" }
   | { kind: "stopSession"; sessionId: string | undefined }
+  | { kind: "cancelTurn"; sessionId: string | undefined }
   | { kind: "preflight" }
   | { kind: "notFound" }
   | { kind: "methodNotAllowed"; allow: string };
 
 const SESSION_PATH = /\/sessions\/([^/]+)$/;
+const CANCEL_PATH = /\/sessions\/([^/]+)\/cancel$/;
 
 /**
- * Routes on the resource template API Gateway matched (`/invoke`, `/sessions/{sessionId}`) and
- * falls back to the path, so the handler also works behind a catch-all `{proxy+}` resource or a
- * custom domain base path.
+ * Routes on the resource template API Gateway matched (`/invoke`, `/sessions/{sessionId}`,
+ * `/sessions/{sessionId}/cancel`) and falls back to the path, so the handler also works behind a
+ * catch-all `{proxy+}` resource or a custom domain base path.
  */
 export function route(event: APIGatewayProxyEvent): Route {
   const method = (event.httpMethod ?? "").toUpperCase();
@@ -31,22 +33,34 @@ export function route(event: APIGatewayProxyEvent): Route {
     return { kind: "methodNotAllowed", allow: "POST, OPTIONS" };
   }
 
+  const cancelMatch = CANCEL_PATH.exec(path);
+  if (resource === "/sessions/{sessionId}/cancel" || cancelMatch !== null) {
+    if (method === "OPTIONS") return { kind: "preflight" };
+    if (method !== "POST") return { kind: "methodNotAllowed", allow: "POST, OPTIONS" };
+    return { kind: "cancelTurn", sessionId: sessionIdOf(event, cancelMatch) };
+  }
+
   const pathMatch = SESSION_PATH.exec(path);
   if (resource === "/sessions/{sessionId}" || pathMatch !== null) {
     if (method === "OPTIONS") return { kind: "preflight" };
     if (method !== "DELETE") return { kind: "methodNotAllowed", allow: "DELETE, OPTIONS" };
-    // API Gateway has already URL-decoded pathParameters; the path is still encoded.
-    let sessionId = event.pathParameters?.sessionId ?? undefined;
-    if (sessionId === undefined && pathMatch !== null) {
-      try {
-        sessionId = decodeURIComponent(pathMatch[1]);
-      } catch {
-        sessionId = undefined;
-      }
-    }
-    return { kind: "stopSession", sessionId };
+    return { kind: "stopSession", sessionId: sessionIdOf(event, pathMatch) };
   }
   return { kind: "notFound" };
+}
+
+/** API Gateway has already URL-decoded pathParameters; the path is still encoded. */
+function sessionIdOf(
+  event: APIGatewayProxyEvent,
+  pathMatch: RegExpExecArray | null,
+): string | undefined {
+  const fromTemplate = event.pathParameters?.sessionId ?? undefined;
+  if (fromTemplate !== undefined || pathMatch === null) return fromTemplate;
+  try {
+    return decodeURIComponent(pathMatch[1]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A request header, case-insensitively (API Gateway keeps the client's spelling). */

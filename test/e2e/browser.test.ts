@@ -205,30 +205,55 @@ describe("e2e: the web page in headless Chromium", function () {
     assert.equal(b.sessionId, a.sessionId);
   });
 
-  it("Stop: the text stops growing and the model call is aborted", async () => {
+  it("Stop: cancels the answer up to the model, keeps the partial answer, and the session goes on", async () => {
     const bedrock = stack!.bedrock!;
     const modelBefore = bedrock.requests.length;
+    const invocationsBefore = stack!.invocations.length;
     const doneBefore = await finished().count();
     const answer = await ask("Please let me stop you midway");
     await answer.filter({ hasText: /\S/ }).waitFor();
+    const cancelSent = page.waitForRequest(
+      (r) => r.method() === "POST" && /\/sessions\/[0-9a-f]{40}\/cancel$/.test(r.url()),
+    );
+    const stoppedAt = Date.now();
     await page.locator("#stop").click();
-    await page.locator("#log > .meta", { hasText: /^stopped$/ }).waitFor();
-    const atStop = (await answer.textContent()) ?? "";
+    await cancelSent;
+    await page.locator("#log > .meta", { hasText: /^stopped \(/ }).waitFor();
+    // The stream has ended: nothing more can arrive.
+    await page.locator("#send:enabled").waitFor();
+    const shown = (await answer.textContent()) ?? "";
+    assert.ok(await answer.evaluate((el) => el.classList.contains("stopped")), "not marked");
 
+    // The model's stream was reset, and the proxy's invocation ended, within a second.
     const [request] = (await bedrock.waitForRequests(modelBefore + 1)).slice(modelBefore);
     assert.equal(await request.settled, "aborted");
-    // Give words that were already on their way a chance to (wrongly) show up.
-    await sleep(10 * WORD_DELAY_MS);
-    const after = (await answer.textContent()) ?? "";
-    assert.equal(after, atStop, "the text grew after Stop");
+    assert.ok(request.closedAt! - stoppedAt < 1_000, `reset ${request.closedAt! - stoppedAt} ms`);
+    const turn = stack!.invocations
+      .slice(invocationsBefore)
+      .find((i) => i.method === "POST" && i.path.endsWith("/invoke"))!;
+    const ended = await turn.ended;
+    assert.ok(ended.endedAt - stoppedAt < 1_000, `ended ${ended.endedAt - stoppedAt} ms`);
+
     const full = expectedAnswer(request);
     assert.ok(
-      atStop !== "" && atStop.length < full.length && full.startsWith(atStop),
-      `expected a strict prefix of the answer: ${JSON.stringify(atStop)}`,
+      shown !== "" && shown.length < full.length && full.startsWith(shown),
+      `expected a strict prefix of the answer: ${JSON.stringify(shown)}`,
     );
     assert.equal(await finished().count(), doneBefore, "the stopped turn shows done");
-    assert.ok(await page.locator("#send").isEnabled(), "Send is still disabled");
     assert.ok(await page.locator("#stop").isDisabled(), "Stop is still enabled");
+
+    // A follow-up in the same session is answered, and the model sees what was shown.
+    const next = await ask("Never mind, something else");
+    await sampleUntilDone(next, doneBefore + 1);
+    const [followUp] = (await bedrock.waitForRequests(modelBefore + 2)).slice(modelBefore + 1);
+    const texts = followUp.messages.map(
+      (m) => `${m.role}: ${m.content.map((c) => c.text ?? "").join("")}`,
+    );
+    assert.deepEqual(texts.slice(-3), [
+      "user: Please let me stop you midway",
+      `assistant: ${shown}`,
+      "user: Never mind, something else",
+    ]);
   });
 
   it("a wrong API key in the settings shows the gateway's 403", async () => {

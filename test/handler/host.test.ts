@@ -175,19 +175,20 @@ describe("lambda host: the runtime's streaming wire", function () {
         const chunk = Buffer.alloc(16 * 1024, 97);
         let writes = 0;
         while (stream.write(chunk)) writes++;
-        globalThis.__writesBeforeFull = writes;
+        globalThis.__full(writes);
         await new Promise((resolve) => stream.once("drain", resolve));
         globalThis.__drained = true;
         stream.end();
       }`,
     );
-    const g = globalThis as { __writesBeforeFull?: number; __drained?: boolean };
+    const g = globalThis as { __full?: (writes: number) => void; __drained?: boolean };
+    // The handler says when write() first returns false: the test waits for that, not for time.
+    const full = new Promise<number>((resolve) => (g.__full = resolve));
     const invocation = host.invoke({});
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.ok(
-      (g.__writesBeforeFull ?? Infinity) < 16,
-      "write() returned false within bounded memory",
-    );
+    const writesBeforeFull = await within(full, 10_000, "write() never returned false");
+    assert.ok(writesBeforeFull < 16, `write() returned false after ${writesBeforeFull} writes`);
+    // Nobody has read the wire yet, so the handler is still waiting for its drain.
+    await new Promise((resolve) => setImmediate(resolve));
     assert.equal(g.__drained, undefined, "no drain while nobody reads");
     const r = await readLambdaResponse(invocation);
     assert.equal(g.__drained, true);

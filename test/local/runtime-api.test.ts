@@ -10,10 +10,23 @@ import { RuntimeApi } from "../../local/runtime-api";
 describe("local Lambda Runtime API", () => {
   let api: RuntimeApi;
   const agents: Agent[] = [];
+  let accepted = 0;
+  let onAccept: (() => void) | undefined;
 
   beforeEach(async () => {
-    api = await RuntimeApi.start();
+    accepted = 0;
+    api = await RuntimeApi.start({
+      onConnection: () => {
+        accepted++;
+        onAccept?.();
+      },
+    });
   });
+
+  /** Resolves once the server has accepted `count` connections in all. */
+  async function acceptedConnections(count: number): Promise<void> {
+    while (accepted < count) await new Promise<void>((resolve) => (onAccept = resolve));
+  }
 
   afterEach(async () => {
     for (const agent of agents.splice(0)) agent.destroy();
@@ -75,13 +88,17 @@ describe("local Lambda Runtime API", () => {
 
   it("drops the answer's connection when the client left after it was opened", async () => {
     const invocation = await takeInvocation();
+    const before = accepted;
     const answer = openStreamedAnswer("req-1");
-    await answer.connected;
-    // Let the server accept it before the break.
-    await new Promise((r) => setTimeout(r, 50));
+    // The break comes after the server accepted the connection (the poll's was the one before).
+    await acceptedConnections(before + 1);
     invocation.breakConnection("close");
     const err = await answer.failed;
     assert.match(String(err.code), /ECONNRESET|EPIPE/);
+    // It was that connection that was dropped, not the next one to arrive: the next poll's
+    // connection is served.
+    enqueue("req-2");
+    assert.equal(await poll(), "req-2");
   });
 
   it("drops the answer's connection when the client left before it reached the server", async () => {

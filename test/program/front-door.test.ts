@@ -116,7 +116,7 @@ describe("the front door under mocks", function () {
       const options = ofType(resources, "aws:apigateway/method:Method").filter(
         (m) => m.inputs.httpMethod === "OPTIONS",
       );
-      assert.equal(options.length, 2);
+      assert.equal(options.length, 3); // /invoke, /sessions/{id}, /sessions/{id}/cancel
       for (const m of options) {
         assert.equal(m.inputs.authorization, "NONE");
         assert.notEqual(m.inputs.apiKeyRequired, true);
@@ -124,7 +124,7 @@ describe("the front door under mocks", function () {
       const mocks = ofType(resources, "aws:apigateway/integration:Integration").filter(
         (i) => i.inputs.type === "MOCK",
       );
-      assert.equal(mocks.length, 2);
+      assert.equal(mocks.length, 3);
     });
 
     it("echoes only listed origins on preflights", () => {

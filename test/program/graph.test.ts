@@ -316,18 +316,18 @@ describe("the program under mocks (dev stack)", function () {
       assert.equal(api.inputs.minimumCompressionSize, undefined);
     });
 
-    it("routes POST /invoke and DELETE /sessions/{sessionId}", () => {
+    it("routes POST /invoke, DELETE /sessions/{sessionId} and POST /sessions/{sessionId}/cancel", () => {
       const methods = ofType(resources, T.method)
         .map((m) => m.inputs.httpMethod)
         .sort();
       // OPTIONS: Pulumi.dev.yaml allows the local page's origin.
-      assert.deepEqual(methods, ["DELETE", "OPTIONS", "OPTIONS", "POST"]);
+      assert.deepEqual(methods, ["DELETE", "OPTIONS", "OPTIONS", "OPTIONS", "POST", "POST"]);
     });
 
     it("streams every integration through the response-streaming URI with a 900000 ms timeout", () => {
       const fn = one(resources, T.fn);
       const integrations = ofType(resources, T.integration).filter((i) => i.inputs.type !== "MOCK");
-      assert.equal(integrations.length, 2);
+      assert.equal(integrations.length, 3);
       for (const integration of integrations) {
         assert.equal(integration.inputs.type, "AWS_PROXY");
         assert.equal(integration.inputs.integrationHttpMethod, "POST");
@@ -349,6 +349,7 @@ describe("the program under mocks (dev stack)", function () {
       assert.deepEqual(permissions.map((p) => p.inputs.sourceArn).sort(), [
         `${executionArn}/v1/DELETE/sessions/*`,
         `${executionArn}/v1/POST/invoke`,
+        `${executionArn}/v1/POST/sessions/*/cancel`,
       ]);
       for (const p of permissions) {
         assert.equal(p.inputs.principal, "apigateway.amazonaws.com");
@@ -475,7 +476,7 @@ describe("program variants under mocks", function () {
 
   it("previews without errors when provider outputs are unknown", async () => {
     const resources = await runProgram({ preview: true });
-    assert.equal(ofType(resources, T.integration).length, 4);
+    assert.equal(ofType(resources, T.integration).length, 6); // 3 routes, 3 preflights
   });
 
   it("fails fast on invalid config, naming the key", async () => {

@@ -24,6 +24,7 @@ interface Registration {
   type: string;
   name: string;
   urn: string;
+  id: string;
   custom: boolean;
   parent: string;
   provider: string;
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
           type: args.type,
           name: args.name,
           urn: "",
+          id: result.id,
           custom: args.custom ?? true,
           parent: "",
           provider: args.provider ?? "",

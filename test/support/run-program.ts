@@ -8,6 +8,8 @@ export interface CapturedResource {
   type: string;
   name: string;
   urn: string;
+  /** The provider id the mocks gave it (what other resources' inputs reference). */
+  id: string;
   /** false for component resources */
   custom: boolean;
   parent?: string;

@@ -17,6 +17,7 @@
 // Depends only on Node built-ins and @smithy/eventstream-codec, and works whether it is loaded as
 // ESM (agent tests) or CommonJS (the root package's local stack).
 import { EventStreamCodec } from "@smithy/eventstream-codec";
+import { once } from "node:events";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 
@@ -90,6 +91,10 @@ export interface RecordedRequest {
   readonly settled: Promise<"completed" | "aborted">;
   /** Event-stream frames written so far. */
   readonly framesSent: number;
+  /** When the stream closed (ms since epoch): for an aborted request, when the client reset it. */
+  readonly closedAt: number | undefined;
+  /** The RST_STREAM code the client sent, for an aborted request (0 is NO_ERROR, 8 CANCEL). */
+  readonly rstCode: number | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,6 +167,12 @@ export type Step =
   | { delayMs: number }
   /** Pause until the gate opens. */
   | { gate: Gate }
+  /**
+   * `count` text deltas (each `text`, default " token"), one every `everyMs` (0: as fast as the
+   * client reads): a model that keeps generating, for tests that need tokens flowing when they
+   * act, not a pause between two of them.
+   */
+  | { flow: { count: number; everyMs: number; text?: string } }
   /** An exception frame; ends the response. */
   | { exception: StreamExceptionType; message?: string };
 
@@ -392,6 +403,8 @@ function flattenToolResult(content: ConverseToolResultContent[] | undefined): {
 interface MutableRecord extends RecordedRequest {
   state: RequestState;
   framesSent: number;
+  closedAt: number | undefined;
+  rstCode: number | undefined;
 }
 
 function record(
@@ -428,6 +441,8 @@ function record(
     state: "streaming",
     settled,
     framesSent: 0,
+    closedAt: undefined,
+    rstCode: undefined,
   };
 }
 
@@ -591,6 +606,8 @@ export class BedrockStandin {
     // Closed before our end of stream: the client cancelled (RST_STREAM) or went away.
     const closed = new Promise<void>((resolve) => {
       stream.once("close", () => {
+        request.closedAt = Date.now();
+        if (!endedByUs) request.rstCode = stream.rstCode;
         request.state = endedByUs ? "completed" : "aborted";
         settle(request.state);
         resolve();
@@ -622,12 +639,12 @@ export class BedrockStandin {
       "x-amzn-requestid": requestId,
     });
     const open = (): boolean => !stream.closed && !stream.destroyed;
-    const send = (frame: Uint8Array): void => {
-      if (!open()) return;
-      stream.write(frame);
+    const send = (frame: Uint8Array): boolean => {
+      if (!open()) return false;
       request.framesSent += 1;
+      return stream.write(frame);
     };
-    const pause = (until: Promise<void>): Promise<void> => Promise.race([until, closed]);
+    const pause = (until: Promise<unknown>): Promise<unknown> => Promise.race([until, closed]);
 
     const steps = answer.steps ?? [];
     let blockIndex = 0;
@@ -673,6 +690,20 @@ export class BedrockStandin {
         );
         send(eventFrame("contentBlockStop", { contentBlockIndex: blockIndex }));
         blockIndex += 1;
+      } else if ("flow" in step) {
+        textOpen = true;
+        const { count, everyMs, text = " token" } = step.flow;
+        for (let i = 0; i < count && open(); i++) {
+          outputText += text;
+          const frame = eventFrame("contentBlockDelta", {
+            contentBlockIndex: blockIndex,
+            delta: { text },
+          });
+          // Paced, or else as fast as HTTP/2 flow control lets the client take them.
+          if (!send(frame) && everyMs === 0) await pause(once(stream, "drain"));
+          if (everyMs > 0) await pause(new Promise((resolve) => setTimeout(resolve, everyMs)));
+          else await new Promise((resolve) => setImmediate(resolve));
+        }
       } else if ("delayMs" in step) {
         await pause(new Promise((resolve) => setTimeout(resolve, step.delayMs)));
       } else if ("gate" in step) {
