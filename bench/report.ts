@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import type { CancelResult } from "./cancel";
 import type { ColdStartResult } from "./cold-start";
 import type { ConcurrencyResult } from "./concurrency";
 import type { ProgramResult } from "./program";
@@ -30,6 +31,7 @@ export interface BenchResults {
   coldStart?: ColdStartResult;
   concurrency?: ConcurrencyResult;
   program?: ProgramResult;
+  cancel?: CancelResult;
 }
 
 export const README_START = "<!-- bench:start -->";
@@ -222,6 +224,36 @@ export function renderMarkdown(r: BenchResults): string {
     ]);
     notes.push(
       `5: index.ts under the test suite's Pulumi mocks in a fresh \`node --import tsx\` process (start-up included), ${plural(pg.runs, "run")}.`,
+    );
+  }
+  const cn = r.cancel;
+  if (cn !== undefined) {
+    rows.push(
+      [
+        "6",
+        "Cancel → the model's stream reset, median / p99",
+        "",
+        `${ms(cn.modelResetMs.median, 1)} / ${ms(cn.modelResetMs.p99, 1)}`,
+        `the cancel's own answer: ${ms(cn.cancelAnswerMs.median, 1)} / ${ms(cn.cancelAnswerMs.p99, 1)}`,
+        `p99 ≤ ${cn.target.maxP99Ms} ms: ${verdict(cn.target.met)}`,
+      ],
+      [
+        "6",
+        "Cancel → the end of the answer's Lambda invocation, median / p99",
+        "",
+        `${ms(cn.invocationEndMs.median, 1)} / ${ms(cn.invocationEndMs.p99, 1)}`,
+        "",
+        "",
+      ],
+    );
+    notes.push(
+      `6: ${plural(cn.rounds, "answer")} (after one not counted), one at a time, through the chain of 1 (${cn.lambdaHost} Lambda host) with the dev stack's agent bundle and a model stand-in that keeps streaming (a token every 5 ms); once the client has 3 tokens it sends \`POST /sessions/{id}/cancel\`. Clocks start as the cancel request is sent and stop when the model stand-in sees its HTTP/2 stream reset, when the Lambda host ends the answer's invocation, and when the cancel's 200 arrives. Failed rounds: ${cn.errors}.`,
+    );
+    targets.push(
+      `- Cancel: the model's stream is reset ${ms(cn.modelResetMs.p99, 1)} and the answer's invocation ends ${ms(cn.invocationEndMs.p99, 1)} after the cancel, at p99 (target ≤ ${cn.target.maxP99Ms} ms each): ${verdict(cn.target.met)}.` +
+        (cn.target.met
+          ? ""
+          : ` Why: ${cn.errors > 0 ? `${plural(cn.errors, "round")} failed (the cancel was not answered with cancelled: true, or the model was not reset); ` : ""}the cancel crosses the same four hops as an answer (API stand-in, a second Lambda execution environment, AgentCore stand-in, agent), and the agent then waits for Strands to unwind the turn. What would close it: profile the agent's cancel path (the wait in SessionPool.cancel, Strands' cleanup).`),
     );
   }
   const m = r.machine;

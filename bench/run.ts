@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as prettier from "prettier";
+import { measureCancel } from "./cancel";
 import { measureColdStart } from "./cold-start";
 import { measureConcurrency } from "./concurrency";
 import { measureProgram } from "./program";
@@ -21,20 +22,21 @@ import { PACED_STREAM } from "./chain";
  *   npm run bench -- --only=cold,program
  *   npm run bench -- --out=DIR          write results there instead of bench/
  *   npm run bench -- --no-readme        leave README.md alone
- *   npm run bench -- --lambda-host=in-process   the dev stack's host for 1 and 4 (default: its own)
+ *   npm run bench -- --lambda-host=in-process   the dev stack's host for 1, 4 and 6 (default: its own)
  *
  * BENCH_QUICK=1 is the same as --quick. A quick run never touches the README.
  */
 
 const HOSTS: LambdaHostChoice[] = ["auto", "ric", "in-process"];
 
-export type Measurement = "relay" | "throughput" | "cold" | "concurrency" | "program";
+export type Measurement = "relay" | "throughput" | "cold" | "concurrency" | "program" | "cancel";
 export const MEASUREMENTS: Measurement[] = [
   "cold",
   "relay",
   "throughput",
   "concurrency",
   "program",
+  "cancel",
 ];
 
 export interface BenchOptions {
@@ -56,6 +58,7 @@ function sizes(quick: boolean) {
         cold: { runs: 2 },
         concurrency: { streams: 8, rounds: 1, ...stream },
         program: { runs: 1 },
+        cancel: { rounds: 2 },
       }
     : {
         relay: { requests: 100, warmup: 10, ...stream },
@@ -63,6 +66,7 @@ function sizes(quick: boolean) {
         cold: { runs: 21 },
         concurrency: { streams: 50, rounds: 5, ...stream },
         program: { runs: 5 },
+        cancel: { rounds: 30 },
       };
 }
 
@@ -116,6 +120,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   if (only.has("program")) {
     log("program: running index.ts under mocks");
     results.program = await measureProgram({ ...s.program, log });
+  }
+  if (only.has("cancel")) {
+    log(`cancel: ${s.cancel.rounds} answers stopped through the chain`);
+    results.cancel = await measureCancel({ ...s.cancel, lambdaHost: options.lambdaHost, log });
   }
   results.wallSeconds = Math.round((performance.now() - started) / 100) / 10;
   return results;

@@ -87,11 +87,27 @@ describe("bench (quick mode)", function () {
     assertSummary(p.wallMs, "wallMs");
   });
 
+  it("6. cancel: every answer cancelled, its model reset and its invocation ended", () => {
+    const c = results.cancel!;
+    assert.equal(c.errors, 0);
+    for (const key of ["modelResetMs", "invocationEndMs", "cancelAnswerMs"] as const) {
+      assertSummary(c[key], key);
+      assert.equal(c[key].n, c.rounds);
+    }
+    assert.equal(typeof c.target.met, "boolean");
+  });
+
   it("renders the table and replaces only the README block between the markers", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "agentcore-stream-bench-test-"));
     try {
       const markdown = await formattedMarkdown(results, path.join(dir, "results.md"));
-      for (const row of ["Time to first byte", "throughput", "initialisation", "simultaneous"]) {
+      for (const row of [
+        "Time to first byte",
+        "throughput",
+        "initialisation",
+        "simultaneous",
+        "Cancel",
+      ]) {
         assert.match(markdown, new RegExp(row, "i"));
       }
       const readme = path.join(dir, "README.md");
