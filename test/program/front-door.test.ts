@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { CapturedResource, runProgram } from "../support/run-program";
+import { CapturedResource, runProgram, runProgramFull } from "../support/run-program";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -31,9 +31,14 @@ describe("the front door under mocks", function () {
     });
 
     it("apiKey: the key's value is a secret stack output", async () => {
-      const resources = await withAuth({ mode: "apiKey" });
-      const [key] = ofType(resources, "aws:apigateway/apiKey:ApiKey");
+      const run = await runProgramFull({
+        config: { "agentcore-stream:auth": JSON.stringify({ mode: "apiKey" }) },
+      });
+      const [key] = ofType(run.resources, "aws:apigateway/apiKey:ApiKey");
       assert.ok(key, "no API key");
+      assert.equal(typeof key.outputs.value, "string");
+      assert.equal(run.exports.apiKey, key.outputs.value, "the output is not the key's value");
+      assert.ok(run.secretExports.includes("apiKey"), "the apiKey output is not a secret");
     });
 
     it("cognito without a pool: creates a pool and client and authorizes with them", async () => {
@@ -47,7 +52,7 @@ describe("the front door under mocks", function () {
       assert.deepEqual(authorizer.inputs.providerArns, [pool.outputs.arn]);
       for (const m of streamingMethods(resources)) {
         assert.equal(m.inputs.authorization, "COGNITO_USER_POOLS");
-        assert.equal(m.inputs.authorizerId, authorizer.outputs.id ?? m.inputs.authorizerId);
+        assert.equal(m.inputs.authorizerId, authorizer.id);
         assert.deepEqual(m.inputs.authorizationScopes, ["agent/invoke"]);
         assert.equal(m.inputs.apiKeyRequired, false);
       }
@@ -79,7 +84,10 @@ describe("the front door under mocks", function () {
         authorizer.inputs.authorizerUri,
         `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
       );
-      for (const m of streamingMethods(resources)) assert.equal(m.inputs.authorization, "CUSTOM");
+      for (const m of streamingMethods(resources)) {
+        assert.equal(m.inputs.authorization, "CUSTOM");
+        assert.equal(m.inputs.authorizerId, authorizer.id);
+      }
       const permission = ofType(resources, "aws:lambda/permission:Permission").find(
         (p) => p.inputs.function === functionArn,
       )!;
