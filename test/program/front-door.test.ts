@@ -12,6 +12,21 @@ const streamingMethods = (resources: CapturedResource[]) =>
 const withAuth = (auth: object, extra: Record<string, string> = {}) =>
   runProgram({ config: { "agentcore-stream:auth": JSON.stringify(auth), ...extra } });
 
+/**
+ * The value API Gateway gives a response header mapped from `mapping`, for a request with
+ * `headers`: a quoted literal is static; `method.request.header.<name>` copies the request's header
+ * (matched without regard to case: the harsher reading). Any other mapping fails the test, so a new
+ * kind gets looked at before it passes.
+ */
+function mappedHeader(mapping: string, headers: Record<string, string>): string | undefined {
+  const literal = /^'(.*)'$/s.exec(mapping);
+  if (literal) return literal[1];
+  const fromRequest = /^method\.request\.header\.(.+)$/.exec(mapping);
+  if (!fromRequest) throw new Error(`a header mapping the test does not model: ${mapping}`);
+  const name = fromRequest[1].toLowerCase();
+  return Object.entries(headers).find(([header]) => header.toLowerCase() === name)?.[1];
+}
+
 describe("the front door under mocks", function () {
   this.timeout(180000);
 
@@ -147,7 +162,7 @@ describe("the front door under mocks", function () {
       }
     });
 
-    it("puts CORS headers on API Gateway's 4XX, 5XX, 401, 403 and 429 responses", () => {
+    it("answers API Gateway's 4XX, 5XX, 401, 403 and 429 with a JSON error body", () => {
       const types = ofType(resources, "aws:apigateway/response:Response").map(
         (r) => r.inputs.responseType,
       );
@@ -161,9 +176,6 @@ describe("the front door under mocks", function () {
         assert.ok(types.includes(t), `no gateway response for ${t}`);
       }
       for (const r of ofType(resources, "aws:apigateway/response:Response")) {
-        assert.ok(
-          r.inputs.responseParameters["gatewayresponse.header.Access-Control-Allow-Origin"],
-        );
         assert.doesNotThrow(() =>
           JSON.parse(
             r.inputs.responseTemplates["application/json"]
@@ -197,6 +209,51 @@ describe("the front door under mocks", function () {
         ).length,
         0,
       );
+    });
+  });
+
+  describe("CORS on API Gateway's own responses", () => {
+    const FOREIGN = "https://evil.example";
+    /** Access-Control-Allow-Origin on every response API Gateway answers by itself, for a request from FOREIGN. */
+    const allowedOriginsFor = async (origins: string[]) => {
+      const resources = await runProgram({
+        config: { "agentcore-stream:corsAllowedOrigins": JSON.stringify(origins) },
+      });
+      const answers = [
+        ...ofType(resources, "aws:apigateway/response:Response"),
+        ...ofType(resources, "aws:apigateway/integrationResponse:IntegrationResponse"),
+      ];
+      assert.ok(answers.length > 0, "no gateway or preflight responses");
+      return answers.map((r) => {
+        const [mapping] = Object.entries(r.inputs.responseParameters as Record<string, string>)
+          .filter(([header]) => header.endsWith(".header.Access-Control-Allow-Origin"))
+          .map(([, value]) => value);
+        return {
+          name: r.name,
+          type: r.type,
+          value: mapping === undefined ? undefined : mappedHeader(mapping, { Origin: FOREIGN }),
+        };
+      });
+    };
+
+    it("never echoes an origin outside the list (several origins: no Allow-Origin at all)", async () => {
+      const origins = ["https://app.example.com", "https://admin.example.com"];
+      for (const answer of await allowedOriginsFor(origins)) {
+        assert.equal(answer.value, undefined, `${answer.name} allows ${answer.value}`);
+      }
+    });
+
+    it("allows the one configured origin, statically", async () => {
+      const answers = await allowedOriginsFor(["https://app.example.com"]);
+      for (const answer of answers) {
+        assert.equal(answer.value, "https://app.example.com", answer.name);
+      }
+    });
+
+    it("allows any origin only when `*` is configured", async () => {
+      for (const answer of await allowedOriginsFor(["*"])) {
+        assert.equal(answer.value, "*", answer.name);
+      }
     });
   });
 
