@@ -556,10 +556,11 @@ export class StreamingApi extends pulumi.ComponentResource {
     }
 
     // Gateway responses take static or request-mapped headers and templates that VTL does not
-    // process, so they cannot choose among origins (developerguide/
-    // api-gateway-swagger-extensions-gateway-responses.gatewayResponse.html). Mapping the request's Origin would let any site read them; so they allow `*`
-    // or the one origin when that is the configuration, and with several origins none (browsers
-    // then see API Gateway's own errors, such as a 403 or 429, only as failed requests).
+    // process, so they cannot choose among origins (API Gateway developer guide,
+    // api-gateway-swagger-extensions-gateway-responses.gatewayResponse.html). Mapping the
+    // request's Origin would let any site read them. So they allow `*` or the one origin when
+    // that is the configuration, and with several origins none: browsers then see API Gateway's
+    // own errors, such as a 403 or 429, only as failed requests.
     const allowOrigin: Record<string, string> =
       anyOrigin || single
         ? { "gatewayresponse.header.Access-Control-Allow-Origin": `'${origins[0]}'` }

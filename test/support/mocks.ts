@@ -9,7 +9,6 @@ export interface MockOptions {
    * Default `digest`.
    */
   awsxImageUri?: "digest" | "tag";
-  accountId?: string;
 }
 
 /** The digest the `aws.ecr.getImage` mock reports for an image, derived from what was asked. */
@@ -28,7 +27,7 @@ export function mockImageDigest(args: {
  * runs and every policy document is complete.
  */
 export function awsMocks(region: string, options: MockOptions = {}): pulumi.runtime.Mocks {
-  const accountId = options.accountId ?? "123456789012";
+  const accountId = "123456789012";
   const shortHash = (value: string) =>
     createHash("sha256").update(value).digest("hex").slice(0, 10);
   return {

@@ -9,7 +9,7 @@ export interface CapturedResource {
   type: string;
   name: string;
   urn: string;
-  /** The id the provider (here: the mocks) gave the resource, which other resources refer to. */
+  /** The provider id the mocks gave it (what other resources' inputs reference). */
   id: string;
   /** false for component resources */
   custom: boolean;
