@@ -1,12 +1,14 @@
+import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { hashDirectory } from "./content-hash";
+import { parseEcrImageUri } from "./ecr-image";
 
 export interface AgentImageArgs {
   /**
-   * Use this image instead of building one (bring your own agent): an ECR image URI, best in
-   * digest form (`…@sha256:…`), since AgentCore does not notice a tag that moves.
+   * Use this image instead of building one (bring your own agent): an ECR image URI, by digest
+   * (`…@sha256:…`) or by tag. A tag is resolved to the digest it names when you deploy.
    */
   imageUri?: pulumi.Input<string>;
   /** The Docker build context; defaults to this repository's `agent/`. */
@@ -22,7 +24,7 @@ export interface AgentImageArgs {
  * Graviton; an x86 image fails at invocation, not at deploy).
  */
 export class AgentImage extends pulumi.ComponentResource {
-  /** The image to run, as `repository@sha256:digest` so every change rolls out. */
+  /** The image to run, always as `repository@sha256:digest`, so every change rolls out. */
   public readonly imageUri: pulumi.Output<string>;
   /** The repository URL, when this component created one. */
   public readonly repositoryUrl: pulumi.Output<string | undefined>;
@@ -35,7 +37,7 @@ export class AgentImage extends pulumi.ComponentResource {
     }
 
     if (args.imageUri !== undefined) {
-      this.imageUri = pulumi.output(args.imageUri);
+      this.imageUri = byDigest(args.imageUri, this);
       this.repositoryUrl = pulumi.output(undefined);
     } else {
       const context = args.context ?? path.join(__dirname, "..", "agent");
@@ -69,10 +71,34 @@ export class AgentImage extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.imageUri = image.imageUri;
+      this.imageUri = byDigest(image.imageUri, this);
       this.repositoryUrl = repository.url;
     }
 
     this.registerOutputs({ imageUri: this.imageUri, repositoryUrl: this.repositoryUrl });
   }
+}
+
+/**
+ * The image as AgentCore must get it: by digest. A runtime given a tag keeps running the image it
+ * first pulled when the tag moves, so a tag (from the stack config, or from awsx, whose `imageUri`
+ * falls back to `repository:tag` when the build reports no digest) is resolved to the digest it
+ * names now. No tag means `latest`, as in Docker.
+ */
+function byDigest(uri: pulumi.Input<string>, parent: pulumi.Resource): pulumi.Output<string> {
+  return pulumi.output(uri).apply((value) => {
+    const image = parseEcrImageUri(value);
+    if (image.digest !== undefined) return pulumi.output(value);
+    return aws.ecr
+      .getImageOutput(
+        {
+          registryId: image.registryId,
+          region: image.region,
+          repositoryName: image.repository,
+          imageTag: image.tag ?? "latest",
+        },
+        { parent },
+      )
+      .imageDigest.apply((digest) => `${image.repositoryUrl}@${digest}`);
+  });
 }

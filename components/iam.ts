@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { parseEcrImageUri } from "./ecr-image";
 
 /**
  * IAM policy documents as plain typed data. Writing the JSON ourselves (rather than calling the
@@ -23,13 +24,6 @@ export function policyDocument(statements: pulumi.Input<Statement>[]): pulumi.Ou
 
 /** The ARN of the ECR repository an image URI (`<acct>.dkr.ecr.<region>.amazonaws.com/<repo>[@:]...`) lives in. */
 export function ecrRepositoryArn(imageOrRepoUri: string, partition: string): string {
-  const match =
-    /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?)(?:[@:].*)?$/.exec(
-      imageOrRepoUri,
-    );
-  if (!match) {
-    throw new Error(`\`imageUri\` ${JSON.stringify(imageOrRepoUri)} is not an ECR image URI.`);
-  }
-  const [, account, region, repository] = match;
-  return `arn:${partition}:ecr:${region}:${account}:repository/${repository}`;
+  const { registryId, region, repository } = parseEcrImageUri(imageOrRepoUri);
+  return `arn:${partition}:ecr:${region}:${registryId}:repository/${repository}`;
 }

@@ -86,7 +86,7 @@ export class Monitoring extends pulumi.ComponentResource {
         period: 300,
         threshold: 0,
       });
-      alarm("runtime-errors", "The AgentCore runtime reported system or user errors.", {
+      alarm("runtime-errors", "The AgentCore runtime reported system errors.", {
         namespace: "AWS/Bedrock-AgentCore",
         metricName: "SystemErrors",
         dimensions: runtime,

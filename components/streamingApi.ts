@@ -48,7 +48,8 @@ export interface StreamingApiArgs {
   auth: ApiAuth;
   /**
    * Browser origins allowed to read responses (`*` for any). Adds OPTIONS routes, and CORS headers
-   * on API Gateway's own error responses; the proxy adds them to streamed answers.
+   * on API Gateway's own error responses for `*` or a single origin (see `cors`); the proxy adds
+   * them to streamed answers.
    */
   corsAllowedOrigins?: string[];
   /** Days the access logs are kept (default 30). */
@@ -475,7 +476,8 @@ export class StreamingApi extends pulumi.ComponentResource {
   /**
    * Preflight routes answered by API Gateway itself (MOCK integrations: no Lambda invocation, no
    * auth, as browsers send preflights without credentials), and CORS headers on API Gateway's own
-   * error responses so a browser app can read a 401, 403 or 429 instead of an opaque failure.
+   * error responses so a browser app can read a 401, 403 or 429 instead of an opaque failure
+   * (only for `*` or a single origin: those responses cannot choose among several).
    */
   private cors(
     name: string,
@@ -558,9 +560,16 @@ export class StreamingApi extends pulumi.ComponentResource {
       created.push(method, integration, methodResponse, integrationResponse);
     }
 
-    // Gateway responses take static or request-mapped headers, no templates: with several origins
-    // they echo the request's Origin. They carry only API Gateway's own error text.
-    const allowOrigin = anyOrigin || single ? `'${origins[0]}'` : "method.request.header.origin";
+    // Gateway responses take static or request-mapped headers and templates that VTL does not
+    // process, so they cannot choose among origins (API Gateway developer guide,
+    // api-gateway-swagger-extensions-gateway-responses.gatewayResponse.html). Mapping the
+    // request's Origin would let any site read them. So they allow `*` or the one origin when
+    // that is the configuration, and with several origins none: browsers then see API Gateway's
+    // own errors, such as a 403 or 429, only as failed requests.
+    const allowOrigin: Record<string, string> =
+      anyOrigin || single
+        ? { "gatewayresponse.header.Access-Control-Allow-Origin": `'${origins[0]}'` }
+        : {};
     for (const responseType of CORS_GATEWAY_RESPONSES) {
       created.push(
         new aws.apigateway.Response(
@@ -569,7 +578,7 @@ export class StreamingApi extends pulumi.ComponentResource {
             restApiId: api.id,
             responseType,
             responseParameters: {
-              "gatewayresponse.header.Access-Control-Allow-Origin": allowOrigin,
+              ...allowOrigin,
               "gatewayresponse.header.Access-Control-Allow-Headers": `'${CORS_ALLOWED_HEADERS}'`,
               "gatewayresponse.header.Vary": "'Origin'",
             },

@@ -4,10 +4,11 @@
  *
  * - `--enable-source-maps`: stack traces in the logs point into handler/src, not the minified
  *   bundle (the bundle links its map; the map carries no source text).
- * - `--max-semi-space-size=4`: caps V8's young generation at 4 MB per semi-space. Every relayed
+ * - `--max-semi-space-size=4`: caps each semi-space of V8's young generation at 4 MiB (the young
+ *   generation is three semi-spaces: Node.js CLI docs, `--max-semi-space-size`). Every relayed
  *   chunk is a short-lived Buffer whose memory is freed only when the young generation is next
- *   scavenged; with Node's default (a young generation that grows to tens of MB under this
- *   allocation rate) a 200 MB relay held tens of MB of such garbage in RSS (24 to 116 MB across
- *   runs), with the cap a few MB, at the same throughput (`npm run bench`, README "Performance").
+ *   scavenged; with Node's default semi-spaces a 200 MB relay holds tens of MB of such garbage in
+ *   RSS, with the cap a few MB, at the same throughput (`npm run bench` measures both: README
+ *   "Performance").
  */
 export const PROXY_NODE_OPTIONS = "--enable-source-maps --max-semi-space-size=4";

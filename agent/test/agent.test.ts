@@ -12,6 +12,7 @@ import {
   textAnswer,
   toolUseAnswer,
   type RecordedRequest,
+  type Step,
 } from "./support/bedrock-standin.js";
 import { invoke, ping, waitForPing, type SseEvent } from "./support/sse-client.js";
 
@@ -114,6 +115,50 @@ describe("agent (built bundle against the ConverseStream stand-in)", function ()
       ]);
       assert.equal(done.usage.totalTokens, done.usage.inputTokens! + done.usage.outputTokens!);
       assert.equal(await standin.requests[0]!.settled, "completed");
+    });
+
+    it("relays a model stream that never pauses: each delta reaches the client while the model sends", async function () {
+      // The model stand-in sends a delta every timer tick and never goes quiet: it stops once the
+      // client has seen SEEN_ENOUGH text events, or after MAX_DELTAS. Stand-in and client share
+      // this process, so each arrival is compared with the count of deltas sent at that moment,
+      // not with a clock: a streaming agent hands each delta on within a few ticks (the agent is
+      // another process: lags up to 6 were seen on a loaded machine); one that merges deltas
+      // and flushes when the model goes quiet holds everything back until a pause, or until the
+      // model has sent all MAX_DELTAS.
+      const MAX_DELTAS = 500;
+      const SEEN_ENOUGH = 10;
+      const MAX_LAG = 50;
+      let sent = 0;
+      const sentWhenSeen: number[] = [];
+      function* deltas(): Generator<Step> {
+        while (sent < MAX_DELTAS && sentWhenSeen.length < SEEN_ENOUGH) {
+          yield { text: `w${sent} ` };
+          sent += 1; // the stand-in has sent it: it asks for the next step only after that
+          yield { delayMs: 1 };
+        }
+      }
+      standin.enqueue({ steps: [{ each: deltas() }] });
+
+      const stream = await invoke(
+        agent.baseUrl,
+        { prompt: "Go on and on" },
+        { sessionId: newSession() },
+      );
+      const events: SseEvent[] = [];
+      for (let event = await stream.next(); event !== undefined; event = await stream.next()) {
+        events.push(event);
+        if (event.event === "text") sentWhenSeen.push(sent);
+      }
+
+      // Lag: how many deltas the model had sent beyond event i when event i reached the client.
+      const lags = sentWhenSeen.slice(0, SEEN_ENOUGH).map((count, i) => count - (i + 1));
+      assert.equal(lags.length, SEEN_ENOUGH, `the client saw ${lags.length} text events`);
+      assert.ok(
+        Math.max(...lags) <= MAX_LAG,
+        `the agent held deltas back; lags: ${lags.join(",")}`,
+      );
+      assert.equal(texts(events), [...Array(sent).keys()].map((i) => `w${i} `).join(""));
+      assert.equal(last(events).event, "done");
     });
 
     it("puts nothing on the wire but event lines, one-line JSON data and blank lines", async function () {

@@ -281,7 +281,11 @@ describe("e2e: the web page in headless Chromium", function () {
     try {
       const error = page.locator("#log > .error").nth(errorsBefore);
       await error.waitFor();
-      assert.match((await error.textContent()) ?? "", /^error \([\w.-]+\): /);
+      // The proxy's own event for an answer that broke off, as the page shows it.
+      assert.match(
+        (await error.textContent()) ?? "",
+        /^error \(upstream\): The answer was cut off\. \[[\w-]+\]$/,
+      );
       // The error event comes first, the end of the stream after it: the page is ready again
       // once the stream has ended (this waits for that; it fails only if it never happens).
       await page.locator("#send:enabled").waitFor({ timeout: WAIT_MS });

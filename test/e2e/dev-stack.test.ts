@@ -136,18 +136,25 @@ describe("e2e: the local dev stack", function () {
     }
   });
 
-  it("CORS: the preflight from the page's origin is answered without a key", async () => {
-    const origin = stack.gatewayUrl;
-    const res = await fetch(`${stack.gatewayUrl}/invoke`, {
-      method: "OPTIONS",
-      headers: {
-        origin,
-        "access-control-request-method": "POST",
-        "access-control-request-headers": "content-type,x-api-key",
-      },
-    });
-    assert.ok(res.status === 200 || res.status === 204, `preflight got ${res.status}`);
-    assert.equal(res.headers.get("access-control-allow-origin"), origin);
+  it("CORS: the preflight from the page's origin is answered without a key, 204 as deployed", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${stack.gatewayUrl}/invoke`, {
+        method: "OPTIONS",
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type,x-api-key",
+        },
+      });
+    // The deployed preflight is a MOCK integration whose method response is 204.
+    const res = await preflight(stack.gatewayUrl);
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get("access-control-allow-origin"), stack.gatewayUrl);
+    assert.match(res.headers.get("access-control-allow-methods") ?? "", /\bPOST\b/);
+    assert.match(res.headers.get("access-control-allow-headers") ?? "", /x-api-key/i);
+    // An origin outside the list is never echoed.
+    const foreign = await preflight("https://evil.example");
+    assert.equal(foreign.headers.get("access-control-allow-origin"), null);
   });
 
   it("DELETE /sessions/{id} ends the runtime session: the next turn starts with no memory", async () => {
@@ -215,7 +222,12 @@ describe("e2e: the local dev stack", function () {
     await within(sse.ended, 20_000, "the stream did not end after the crash");
     const last = sse.events.at(-1)!;
     assert.equal(last.event, "error", JSON.stringify(sse.events));
-    assert.equal(typeof last.data.code, "string");
+    // The proxy's own event for an answer that broke off (docs/event-protocol.md).
+    assert.deepEqual(
+      { code: last.data.code, message: last.data.message },
+      { code: "upstream", message: "The answer was cut off." },
+    );
+    assert.match(String(last.data.requestId), /^[\w-]+$/);
     assert.ok(!sse.events.some((e) => e.event === "done"));
     await stack.restartAgent();
   });

@@ -14,6 +14,7 @@ import {
   within,
   type Harness,
 } from "./helpers";
+import type { StreamingHandlerHost } from "../../local/lambda-host";
 
 /** What the stand-in's errors say: everything the client must never see. */
 const LEAKY_MESSAGE = `User: arn:aws:sts::${ACCOUNT_ID}:assumed-role/proxy is not authorized on ${RUNTIME_ARN}; prompt was "${PROMPT}"\n    at Object.invoke (/var/task/index.js:1:1)`;
@@ -24,6 +25,23 @@ interface Case {
   code: string;
   retryAfter?: string;
   headers?: Record<string, string>;
+}
+
+/**
+ * The deadline tests. Lambda's own deadline is LAMBDA_DEADLINE_MS away; DEADLINE_MARGIN_MS puts the
+ * proxy's PROXY_GIVES_UP_MS after the start. The host is warmed up first, so the start is the
+ * handler's, not the bundle's initialisation. What the tests need is an order: the request reaches
+ * the agent (and its first byte the client) within milliseconds; the proxy gives up seconds later,
+ * and Lambda's deadline is many seconds after that. The tests wait for events; a loaded machine
+ * would have to stall for seconds to reorder them.
+ */
+const LAMBDA_DEADLINE_MS = 30_000;
+const PROXY_GIVES_UP_MS = 2_000;
+
+async function warmHost(h: Harness): Promise<StreamingHandlerHost> {
+  const host = h.load({ DEADLINE_MARGIN_MS: String(LAMBDA_DEADLINE_MS - PROXY_GIVES_UP_MS) });
+  assert.equal((await answer(host, invokeEvent({ prompt: "warm up" }))).status, 200);
+  return host;
 }
 
 const CASES: Case[] = [
@@ -84,19 +102,25 @@ describe("handler: errors before the first byte", function () {
   });
 
   it("answers 504 when the Lambda deadline comes before the agent answers", async () => {
-    const host = h.load({ DEADLINE_MARGIN_MS: "1000" });
+    const host = await warmHost(h);
+    const before = h.standin.requests.length;
     h.standin.onInvoke({ hang: true });
     const { invocation, response } = call(host, invokeEvent({ prompt: PROMPT }), {
-      deadlineMs: 1500,
+      deadlineMs: LAMBDA_DEADLINE_MS,
     });
+    const upstream = await h.standin.waitForRequest(before + 1);
     const r = await response;
     const reader = new BodyReader(r.body);
     await reader.ended;
     assert.equal(r.statusCode, 504);
-    assert.equal(JSON.parse(reader.text).error.code, "deadline");
+    assert.deepEqual(JSON.parse(reader.text).error, {
+      code: "deadline",
+      message: "The agent did not answer in time.",
+      requestId: JSON.parse(reader.text).error.requestId,
+    });
     const result = await invocation.result;
     assert.equal(result.timedOut, false, "the proxy answered before Lambda killed it");
-    await within(h.standin.requests[0].whenAborted, 5_000, "the upstream call was not aborted");
+    await within(upstream.whenAborted, 5_000, "the upstream call was not aborted");
   });
 
   it("answers a well-formed 500 when misconfigured", async () => {
@@ -142,7 +166,7 @@ describe("handler: errors after the stream started", function () {
     assert.equal(last.event, "error");
     assert.deepEqual(JSON.parse(last.data), {
       code: "upstream",
-      message: JSON.parse(last.data).message,
+      message: "The answer was cut off.",
       requestId: event.requestContext.requestId,
     });
     assert.equal(events.filter((m) => m.event === "error").length, 1);
@@ -175,10 +199,16 @@ describe("handler: errors after the stream started", function () {
   });
 
   it("ends with event: error deadline before the Lambda deadline, aborting the agent", async () => {
-    const host = h.load({ DEADLINE_MARGIN_MS: "1000" });
-    h.standin.onInvoke({ body: [sseEvent("text", { text: "thinking" }), { delayMs: 60_000 }] });
+    const host = await warmHost(h);
+    const before = h.standin.requests.length;
+    h.standin.onInvoke(async (ctl) => {
+      ctl.start({ contentType: "text/event-stream" });
+      await ctl.write(sseEvent("text", { text: "thinking" }));
+      await ctl.whenAborted; // then nothing more, until the proxy gives up
+    });
     const event = invokeEvent({ prompt: PROMPT });
-    const { invocation, response } = call(host, event, { deadlineMs: 1800 });
+    const { invocation, response } = call(host, event, { deadlineMs: LAMBDA_DEADLINE_MS });
+    const upstream = await h.standin.waitForRequest(before + 1);
     const r = await response;
     assert.equal(r.statusCode, 200);
     const reader = new BodyReader(r.body);
@@ -188,11 +218,14 @@ describe("handler: errors after the stream started", function () {
       events.map((m) => m.event),
       ["text", "error"],
     );
-    assert.equal(JSON.parse(events[1].data).code, "deadline");
-    assert.equal(JSON.parse(events[1].data).requestId, event.requestContext.requestId);
+    assert.deepEqual(JSON.parse(events[1].data), {
+      code: "deadline",
+      message: "The answer ran out of time.",
+      requestId: event.requestContext.requestId,
+    });
     const result = await invocation.result;
     assert.equal(result.timedOut, false, "the proxy ended before Lambda killed it");
     assert.equal(result.error, undefined);
-    await within(h.standin.requests[0].whenAborted, 5_000, "the upstream call was not aborted");
+    await within(upstream.whenAborted, 5_000, "the upstream call was not aborted");
   });
 });

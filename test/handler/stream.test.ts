@@ -103,6 +103,46 @@ describe("handler: streaming an answer", function () {
     assert.equal(reader.text, chunks.join(""));
   });
 
+  it("relays a stream that never pauses: each chunk reaches the client while the agent sends", async () => {
+    // The agent writes one event per timer tick and never goes quiet: it stops once the client
+    // has seen SEEN_ENOUGH events, or after MAX_EVENTS. Stand-in, proxy and client share this
+    // process, so each arrival is compared with the count of events sent at that moment, not
+    // with a clock: a streaming relay hands each event on before the agent's next tick (lag 0
+    // here, even on a loaded machine); one that merges chunks and flushes when the agent goes
+    // quiet holds everything back until a pause, or until the agent has sent all MAX_EVENTS.
+    const MAX_EVENTS = 2000;
+    const SEEN_ENOUGH = 20;
+    const MAX_LAG = 10;
+    const event = (i: number) => sseEvent("text", { text: `w${i} ` });
+    let sent = 0;
+    const sentWhenSeen: number[] = [];
+    h.standin.onInvoke(async (ctl) => {
+      ctl.start();
+      while (sent < MAX_EVENTS && sentWhenSeen.length < SEEN_ENOUGH) {
+        await ctl.write(event(sent));
+        sent += 1;
+        await ctl.delay(1);
+      }
+      await ctl.write(DONE);
+      await ctl.end();
+    });
+    const { response } = call(h.host, invokeEvent({ prompt: "go on and on" }));
+    const body = (await response).body;
+    let received = "";
+    body.on("data", (chunk: Buffer) => {
+      received += chunk.toString("utf8");
+      while (received.includes(event(sentWhenSeen.length))) sentWhenSeen.push(sent);
+    });
+    const reader = new BodyReader(body);
+    await within(reader.ended, 30_000, "the stream did not end");
+
+    // Lag: how many events the agent had sent beyond event i when event i reached the client.
+    const lags = sentWhenSeen.slice(0, SEEN_ENOUGH).map((count, i) => count - (i + 1));
+    assert.equal(lags.length, SEEN_ENOUGH, `the client saw ${lags.length} events`);
+    assert.ok(Math.max(...lags) <= MAX_LAG, `the relay held events back; lags: ${lags.join(",")}`);
+    assert.equal(reader.text, [...Array(sent).keys()].map(event).join("") + DONE);
+  });
+
   it("keeps a UTF-8 sequence split across chunks intact, byte for byte", async () => {
     const event = Buffer.from(sseEvent("text", { text: "こんにちは、世界。日本語のテキスト" }));
     const ko = event.indexOf(Buffer.from("こ"));

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { CapturedResource, runProgram } from "../support/run-program";
+import { CapturedResource, runProgram, runProgramFull } from "../support/run-program";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -11,6 +11,21 @@ const streamingMethods = (resources: CapturedResource[]) =>
   );
 const withAuth = (auth: object, extra: Record<string, string> = {}) =>
   runProgram({ config: { "agentcore-stream:auth": JSON.stringify(auth), ...extra } });
+
+/**
+ * The value API Gateway gives a response header mapped from `mapping`, for a request with
+ * `headers`: a quoted literal is static; `method.request.header.<name>` copies the request's header
+ * (matched without regard to case: the harsher reading). Any other mapping fails the test, so a new
+ * kind gets looked at before it passes.
+ */
+function mappedHeader(mapping: string, headers: Record<string, string>): string | undefined {
+  const literal = /^'(.*)'$/s.exec(mapping);
+  if (literal) return literal[1];
+  const fromRequest = /^method\.request\.header\.(.+)$/.exec(mapping);
+  if (!fromRequest) throw new Error(`a header mapping the test does not model: ${mapping}`);
+  const name = fromRequest[1].toLowerCase();
+  return Object.entries(headers).find(([header]) => header.toLowerCase() === name)?.[1];
+}
 
 describe("the front door under mocks", function () {
   this.timeout(180000);
@@ -31,9 +46,14 @@ describe("the front door under mocks", function () {
     });
 
     it("apiKey: the key's value is a secret stack output", async () => {
-      const resources = await withAuth({ mode: "apiKey" });
-      const [key] = ofType(resources, "aws:apigateway/apiKey:ApiKey");
+      const run = await runProgramFull({
+        config: { "agentcore-stream:auth": JSON.stringify({ mode: "apiKey" }) },
+      });
+      const [key] = ofType(run.resources, "aws:apigateway/apiKey:ApiKey");
       assert.ok(key, "no API key");
+      assert.equal(typeof key.outputs.value, "string");
+      assert.equal(run.exports.apiKey, key.outputs.value, "the output is not the key's value");
+      assert.ok(run.secretExports.includes("apiKey"), "the apiKey output is not a secret");
     });
 
     it("cognito without a pool: creates a pool and client and authorizes with them", async () => {
@@ -47,7 +67,7 @@ describe("the front door under mocks", function () {
       assert.deepEqual(authorizer.inputs.providerArns, [pool.outputs.arn]);
       for (const m of streamingMethods(resources)) {
         assert.equal(m.inputs.authorization, "COGNITO_USER_POOLS");
-        assert.equal(m.inputs.authorizerId, authorizer.outputs.id ?? m.inputs.authorizerId);
+        assert.equal(m.inputs.authorizerId, authorizer.id);
         assert.deepEqual(m.inputs.authorizationScopes, ["agent/invoke"]);
         assert.equal(m.inputs.apiKeyRequired, false);
       }
@@ -79,7 +99,10 @@ describe("the front door under mocks", function () {
         authorizer.inputs.authorizerUri,
         `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
       );
-      for (const m of streamingMethods(resources)) assert.equal(m.inputs.authorization, "CUSTOM");
+      for (const m of streamingMethods(resources)) {
+        assert.equal(m.inputs.authorization, "CUSTOM");
+        assert.equal(m.inputs.authorizerId, authorizer.id);
+      }
       const permission = ofType(resources, "aws:lambda/permission:Permission").find(
         (p) => p.inputs.function === functionArn,
       )!;
@@ -139,7 +162,7 @@ describe("the front door under mocks", function () {
       }
     });
 
-    it("puts CORS headers on API Gateway's 4XX, 5XX, 401, 403 and 429 responses", () => {
+    it("answers API Gateway's 4XX, 5XX, 401, 403 and 429 with a JSON error body", () => {
       const types = ofType(resources, "aws:apigateway/response:Response").map(
         (r) => r.inputs.responseType,
       );
@@ -153,9 +176,6 @@ describe("the front door under mocks", function () {
         assert.ok(types.includes(t), `no gateway response for ${t}`);
       }
       for (const r of ofType(resources, "aws:apigateway/response:Response")) {
-        assert.ok(
-          r.inputs.responseParameters["gatewayresponse.header.Access-Control-Allow-Origin"],
-        );
         assert.doesNotThrow(() =>
           JSON.parse(
             r.inputs.responseTemplates["application/json"]
@@ -189,6 +209,51 @@ describe("the front door under mocks", function () {
         ).length,
         0,
       );
+    });
+  });
+
+  describe("CORS on API Gateway's own responses", () => {
+    const FOREIGN = "https://evil.example";
+    /** Access-Control-Allow-Origin on every response API Gateway answers by itself, for a request from FOREIGN. */
+    const allowedOriginsFor = async (origins: string[]) => {
+      const resources = await runProgram({
+        config: { "agentcore-stream:corsAllowedOrigins": JSON.stringify(origins) },
+      });
+      const answers = [
+        ...ofType(resources, "aws:apigateway/response:Response"),
+        ...ofType(resources, "aws:apigateway/integrationResponse:IntegrationResponse"),
+      ];
+      assert.ok(answers.length > 0, "no gateway or preflight responses");
+      return answers.map((r) => {
+        const [mapping] = Object.entries(r.inputs.responseParameters as Record<string, string>)
+          .filter(([header]) => header.endsWith(".header.Access-Control-Allow-Origin"))
+          .map(([, value]) => value);
+        return {
+          name: r.name,
+          type: r.type,
+          value: mapping === undefined ? undefined : mappedHeader(mapping, { Origin: FOREIGN }),
+        };
+      });
+    };
+
+    it("never echoes an origin outside the list (several origins: no Allow-Origin at all)", async () => {
+      const origins = ["https://app.example.com", "https://admin.example.com"];
+      for (const answer of await allowedOriginsFor(origins)) {
+        assert.equal(answer.value, undefined, `${answer.name} allows ${answer.value}`);
+      }
+    });
+
+    it("allows the one configured origin, statically", async () => {
+      const answers = await allowedOriginsFor(["https://app.example.com"]);
+      for (const answer of answers) {
+        assert.equal(answer.value, "https://app.example.com", answer.name);
+      }
+    });
+
+    it("allows any origin only when `*` is configured", async () => {
+      for (const answer of await allowedOriginsFor(["*"])) {
+        assert.equal(answer.value, "*", answer.name);
+      }
     });
   });
 

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { PROXY_NODE_OPTIONS } from "../../handler/node-options";
+import { mockImageDigest } from "../support/mocks";
 import { CapturedResource, ProgramRun, runProgram, runProgramFull } from "../support/run-program";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -24,6 +25,10 @@ const T = {
   repository: "awsx:ecr:Repository",
 };
 
+/** An ECR image URI that names a digest: what AgentCore needs to roll out every new image. */
+const BY_DIGEST =
+  /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$/;
+
 const ofType = (resources: CapturedResource[], type: string) =>
   resources.filter((r) => r.type === type);
 const one = (resources: CapturedResource[], type: string, name?: string) => {
@@ -31,6 +36,9 @@ const one = (resources: CapturedResource[], type: string, name?: string) => {
   assert.equal(matches.length, 1, `expected exactly one ${type}${name ? ` named ${name}` : ""}`);
   return matches[0];
 };
+
+const containerUriOf = (resources: CapturedResource[]): string =>
+  one(resources, T.runtime).inputs.agentRuntimeArtifact.containerConfiguration.containerUri;
 
 interface Statement {
   Sid: string;
@@ -125,12 +133,10 @@ describe("the program under mocks (dev stack)", function () {
       assert.equal(repository.inputs.lifecyclePolicy.rules[0].maximumNumberOfImages, 10);
     });
 
-    it("runs the image by digest", () => {
-      const runtime = one(resources, T.runtime);
-      assert.match(
-        runtime.inputs.agentRuntimeArtifact.containerConfiguration.containerUri,
-        /\.dkr\.ecr\.us-east-1\.amazonaws\.com\/.+@sha256:[0-9a-f]{64}$/,
-      );
+    it("runs the image awsx built, by the digest awsx reports", () => {
+      const image = one(resources, T.image);
+      assert.match(image.outputs.imageUri, BY_DIGEST);
+      assert.equal(containerUriOf(resources), image.outputs.imageUri);
     });
   });
 
@@ -464,14 +470,38 @@ describe("program variants under mocks", function () {
     const resources = await runProgram({ config: { "agentcore-stream:agentImageUri": uri } });
     assert.equal(ofType(resources, T.image).length, 0);
     assert.equal(ofType(resources, T.repository).length, 0);
-    assert.equal(
-      one(resources, T.runtime).inputs.agentRuntimeArtifact.containerConfiguration.containerUri,
-      uri,
-    );
+    assert.equal(containerUriOf(resources), uri);
     const pull = statementsOf(one(resources, T.rolePolicy, "agent-role-policy").inputs.policy).find(
       (s) => s.Sid === "PullAgentImage",
     )!;
     assert.equal(pull.Resource, "arn:aws:ecr:us-east-1:210987654321:repository/team/agent");
+  });
+
+  it("resolves a bring-your-own image's tag to its digest: no tag reaches the runtime", async () => {
+    const repository = "210987654321.dkr.ecr.eu-west-1.amazonaws.com/team/agent";
+    const resources = await runProgram({
+      config: { "agentcore-stream:agentImageUri": `${repository}:release-7` },
+    });
+    const digest = mockImageDigest({
+      registryId: "210987654321",
+      repositoryName: "team/agent",
+      imageTag: "release-7",
+    });
+    assert.equal(containerUriOf(resources), `${repository}@${digest}`);
+  });
+
+  it("resolves a tag from awsx (its fallback when the build reports no digest) to its digest", async () => {
+    const resources = await runProgram({ mocks: { awsxImageUri: "tag" } });
+    const image = one(resources, T.image);
+    const repositoryUrl = one(resources, T.repository).outputs.url as string;
+    assert.equal(image.outputs.imageUri, `${repositoryUrl}:${image.inputs.imageTag}`);
+    const digest = mockImageDigest({
+      registryId: "123456789012",
+      repositoryName: repositoryUrl.split("/").slice(1).join("/"),
+      imageTag: image.inputs.imageTag,
+    });
+    assert.equal(containerUriOf(resources), `${repositoryUrl}@${digest}`);
+    assert.match(containerUriOf(resources), BY_DIGEST);
   });
 
   it("previews without errors when provider outputs are unknown", async () => {

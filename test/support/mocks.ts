@@ -1,17 +1,54 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 
+export interface MockOptions {
+  /**
+   * The form of `awsx.ecr.Image#imageUri`. awsx gives `repository@sha256:digest` when the build
+   * reports a digest, and falls back to `repository:tag` when it does not (its refresh-only path
+   * for stacks upgraded from awsx 2.19: pulumi-awsx awsx/ecr/image.ts, computeImageFromAsset).
+   * Default `digest`.
+   */
+  awsxImageUri?: "digest" | "tag";
+}
+
+/** The digest the `aws.ecr.getImage` mock reports for an image, derived from what was asked. */
+export function mockImageDigest(args: {
+  registryId?: string;
+  repositoryName: string;
+  imageTag?: string;
+}): string {
+  const key = `${args.registryId ?? ""}/${args.repositoryName}:${args.imageTag ?? ""}`;
+  return `sha256:${createHash("sha256").update(key).digest("hex")}`;
+}
+
 /**
  * Pulumi mocks that answer like the AWS provider would: the computed properties our program reads
  * (ARNs, ids, URLs, the response-streaming invoke ARN) derived from the inputs, so every `apply`
  * runs and every policy document is complete.
  */
-export function awsMocks(region: string, accountId = "123456789012"): pulumi.runtime.Mocks {
+export function awsMocks(region: string, options: MockOptions = {}): pulumi.runtime.Mocks {
+  const accountId = "123456789012";
   const shortHash = (value: string) =>
     createHash("sha256").update(value).digest("hex").slice(0, 10);
   return {
     call(args: pulumi.runtime.MockCallArgs) {
       switch (args.token) {
+        case "aws:ecr/getImage:getImage": {
+          const inputs = args.inputs as {
+            registryId?: string;
+            repositoryName: string;
+            imageTag?: string;
+          };
+          if (inputs.imageTag === undefined) throw new Error("the getImage mock needs an imageTag");
+          return {
+            id: mockImageDigest(inputs),
+            registryId: inputs.registryId ?? accountId,
+            repositoryName: inputs.repositoryName,
+            imageTag: inputs.imageTag,
+            imageTags: [inputs.imageTag],
+            imageDigest: mockImageDigest(inputs),
+          };
+        }
         case "aws:index/getCallerIdentity:getCallerIdentity":
           return {
             accountId,
@@ -38,7 +75,14 @@ export function awsMocks(region: string, accountId = "123456789012"): pulumi.run
           state.url = `${accountId}.dkr.ecr.${region}.amazonaws.com/${id}`;
           break;
         case "awsx:ecr:Image":
-          state.imageUri = `${String(inputs.repositoryUrl)}@sha256:${createHash("sha256").update(JSON.stringify(inputs)).digest("hex")}`;
+          state.imageUri =
+            options.awsxImageUri === "tag"
+              ? `${String(inputs.repositoryUrl)}:${String(inputs.imageTag)}`
+              : `${String(inputs.repositoryUrl)}@sha256:${createHash("sha256").update(JSON.stringify(inputs)).digest("hex")}`;
+          break;
+        case "aws:apigateway/apiKey:ApiKey":
+          // The provider generates the key's value when none is given.
+          state.value = inputs.value ?? `key-${shortHash(id)}${shortHash(`${id}/value`)}`;
           break;
         case "aws:iam/role:Role":
           state.name = inputs.name ?? id;

@@ -3,12 +3,13 @@
  * A child process per run: the Pulumi runtime keeps global state (config, monitor, stack), so
  * separate runs in one process would leak into each other.
  *
- * Input (env PROGRAM_RUN): {stack, config, preview, extraResources?: function source, program?: path}.
+ * Input (env PROGRAM_RUN): {stack, config, preview, extraResources?: function source, program?: path,
+ * mocks?: MockOptions}.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
-import { awsMocks } from "./mocks";
+import { awsMocks, type MockOptions } from "./mocks";
 import { PROJECT, REPO_ROOT } from "./stack-config";
 
 interface RunRequest {
@@ -18,6 +19,7 @@ interface RunRequest {
   extraResources?: string;
   /** Program module to run instead of index.ts (e.g. a component used on its own). */
   program?: string;
+  mocks?: MockOptions;
 }
 
 interface Registration {
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
   pulumi.runtime.setAllConfig(request.config);
 
   const region = request.config["aws:region"] ?? "us-east-1";
-  const mocks = awsMocks(region);
+  const mocks = awsMocks(region, request.mocks);
   const registrations = new Map<string, Registration>();
   const pending: Registration[] = [];
   await pulumi.runtime.setMocks(
@@ -104,15 +106,23 @@ async function main(): Promise<void> {
   }
 
   const exports: Record<string, unknown> = {};
+  const secretExports: string[] = [];
   if (!request.preview) {
     for (const [key, value] of Object.entries(program)) {
       if (pulumi.Output.isInstance(value)) {
         exports[key] = await new Promise((resolve) => value.apply(resolve));
+        if (await pulumi.isSecret(value)) secretExports.push(key);
       }
     }
   }
   await pulumi.runtime.disconnect();
-  process.stdout.write(`${JSON.stringify({ resources: [...registrations.values()], exports })}\n`);
+  const run = {
+    resources: [...registrations.values()],
+    exports,
+    secretExports,
+    exportNames: Object.keys(program),
+  };
+  process.stdout.write(`${JSON.stringify(run)}\n`);
 }
 
 interface RegisterRequest {

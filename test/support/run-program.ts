@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import type { MockOptions } from "./mocks";
 import { effectiveConfig, REPO_ROOT } from "./stack-config";
 
 export interface CapturedResource {
@@ -24,6 +25,10 @@ export interface ProgramRun {
   resources: CapturedResource[];
   /** Stack outputs (empty in preview runs, where they may be unknown). */
   exports: Record<string, unknown>;
+  /** Names of the stack outputs Pulumi stores as secrets. */
+  secretExports: string[];
+  /** Every name the program module exports, including outputs that are undefined in this run. */
+  exportNames: string[];
 }
 
 export interface RunProgramOptions {
@@ -41,6 +46,8 @@ export interface RunProgramOptions {
   program?: string;
   /** Extra environment for the program (fixtures read their variant from it). */
   env?: Record<string, string>;
+  /** How the mocks answer where AWS or a provider may answer in more than one way. */
+  mocks?: MockOptions;
 }
 
 /** Runs index.ts under Pulumi mocks in a fresh process and returns what it registered. */
@@ -52,6 +59,7 @@ export async function runProgramFull(options: RunProgramOptions = {}): Promise<P
     preview: options.preview ?? false,
     extraResources: options.extraResources?.toString(),
     program: options.program,
+    mocks: options.mocks,
   };
   const child = path.join(__dirname, "program-child.ts");
   const stdout = await new Promise<string>((resolve, reject) => {

@@ -174,7 +174,12 @@ export type Step =
    */
   | { flow: { count: number; everyMs: number; text?: string } }
   /** An exception frame; ends the response. */
-  | { exception: StreamExceptionType; message?: string };
+  | { exception: StreamExceptionType; message?: string }
+  /**
+   * Steps made as the answer goes (a generator), for an answer whose length depends on what
+   * the test has seen meanwhile.
+   */
+  | { each: Iterable<Step> };
 
 export interface Answer {
   /** Fail before streaming: an HTTP error response with `x-amzn-errortype`. */
@@ -446,6 +451,13 @@ function record(
   };
 }
 
+function* flatten(steps: Iterable<Step>): Generator<Exclude<Step, { each: Iterable<Step> }>> {
+  for (const step of steps) {
+    if ("each" in step) yield* flatten(step.each);
+    else yield step;
+  }
+}
+
 function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
@@ -659,7 +671,7 @@ export class BedrockStandin {
     };
 
     send(eventFrame("messageStart", { role: "assistant" }));
-    for (const step of steps) {
+    for (const step of flatten(steps)) {
       if (!open()) return;
       if ("text" in step) {
         // Like Bedrock, text blocks have no contentBlockStart: the first delta opens them.
