@@ -9,6 +9,7 @@ import {
   API_GATEWAY,
   BEDROCK,
   CLOUDWATCH,
+  ECR,
   environmentBytes,
   IAM,
   LAMBDA,
@@ -36,9 +37,6 @@ import { proxyEnvironment } from "./streamingProxy";
  */
 export const MODEL_ID_PATTERN =
   /^(?:(?:us|eu|apac|global|us-gov|jp|au|ca)\.)?[a-z0-9-]+\.[A-Za-z0-9][A-Za-z0-9._:-]*$/;
-
-/** The agent refuses longer model ids at start (agent/src/config.ts). */
-const MODEL_ID_MAX_CHARS = 2048;
 
 /** Where the image built from agent/ takes its prompt files from. */
 const AGENT_PROMPTS_DIR = path.join(__dirname, "..", "agent", "prompts");
@@ -170,7 +168,9 @@ const roleArn = z
 
 const stackConfigSchema = z
   .object({
-    modelId: z.string().max(MODEL_ID_MAX_CHARS).regex(MODEL_ID_PATTERN),
+    // Its length is bounded by the execution role's policy (checkExecutionRolePolicy), below the
+    // 2048 characters the agent accepts.
+    modelId: z.string().regex(MODEL_ID_PATTERN),
     modelRegion: z
       .string()
       .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/)
@@ -184,10 +184,18 @@ const stackConfigSchema = z
     systemPrompt: z.string().max(AGENTCORE.environment.valueMaxChars),
     systemPromptFile: z.string().regex(PROMPT_FILE_PATTERN).optional(),
     guardrail: guardrailSchema.optional(),
+    // ECR's limits on a repository name and a tag keep a URI far below AgentCore's 1024.
     agentImageUri: z
       .string()
-      .max(AGENTCORE.containerUri.maxChars)
       .regex(AGENTCORE.containerUri.pattern)
+      .refine((uri) => {
+        const [, , , repository, reference] = AGENTCORE.containerUri.pattern.exec(uri) ?? [];
+        if (repository === undefined) return true; // the pattern's failure is reported already
+        const tag = reference.startsWith(":") ? reference.slice(1) : "";
+        return (
+          repository.length <= ECR.repositoryName.maxChars && tag.length <= ECR.imageTag.maxChars
+        );
+      })
       .optional(),
     ecrForceDelete: z.boolean(),
     runtimeName: z.string().regex(RUNTIME_NAME_PATTERN),
@@ -238,7 +246,7 @@ const throttleAccepts = `\`{"rateLimit": <requests per second, at most ${API_GAT
 
 /** What each key accepts, in words, for error messages. */
 const ACCEPTS: Record<keyof StackConfig, string> = {
-  modelId: `a Bedrock model id such as \`anthropic.claude-haiku-4-5-20251001-v1:0\` or an inference profile id such as \`us.anthropic.claude-haiku-4-5-20251001-v1:0\`, at most ${MODEL_ID_MAX_CHARS} characters`,
+  modelId: `a Bedrock model id such as \`anthropic.claude-haiku-4-5-20251001-v1:0\` or an inference profile id such as \`us.anthropic.claude-haiku-4-5-20251001-v1:0\``,
   modelRegion: "an AWS region such as `us-east-1`",
   maxTokens: "an integer from 1 to 200000",
   temperature: "a number from 0 to 1",
@@ -246,7 +254,7 @@ const ACCEPTS: Record<keyof StackConfig, string> = {
   systemPromptFile:
     "the name of a file in agent/prompts/ (in your image's prompts/ folder with `agentImageUri`), such as `support.md`: letters, digits, `_`, `.` or `-`, ending in `.md`, at most 100 characters",
   guardrail: `an object \`{"id": "<guardrail id, at most ${BEDROCK.guardrail.identifierMaxChars} characters>", "version": "DRAFT" | "<1 to 99999999>"}\``,
-  agentImageUri: `an ECR image URI \`<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<digest>\` (or \`:<tag>\`), at most ${AGENTCORE.containerUri.maxChars} characters`,
+  agentImageUri: `an ECR image URI \`<account>.dkr.ecr.<region>.amazonaws.com/<repo>@sha256:<digest>\` (or \`:<tag>\`), with a repository name of at most ${ECR.repositoryName.maxChars} characters and a tag of at most ${ECR.imageTag.maxChars}`,
   ecrForceDelete: "`true` or `false`",
   runtimeName: "a name matching `[a-zA-Z][a-zA-Z0-9_]{0,47}` (letters, digits, underscores)",
   endpointName: "a name matching `[a-zA-Z][a-zA-Z0-9_]{0,47}` (letters, digits, underscores)",
@@ -416,8 +424,14 @@ export function parseStackConfig(raw: RawConfig, context: ConfigContext): StackC
     const key = String(issue.path[0]) as keyof StackConfig;
     const inner = issue.path.slice(1);
     const where = inner.length > 0 ? ` (at ${inner.join(".")})` : "";
+    // The value as given, but numbers as numbers once they parse as such.
+    const coerced = valueAt(withDefaults[key], inner);
+    const value =
+      typeof coerced === "number" && Number.isFinite(coerced)
+        ? coerced
+        : valueAt(given[key] ?? coerced, inner);
     throw new ConfigError(
-      `Invalid config \`agentcore-stream:${key}\`${where}: ${describe(valueAt(given[key] ?? withDefaults[key], inner), !NUMERIC_KEYS.has(key) && !BOOLEAN_KEYS.has(key))} ` +
+      `Invalid config \`agentcore-stream:${key}\`${where}: ${describe(value, !NUMERIC_KEYS.has(key) && !BOOLEAN_KEYS.has(key))} ` +
         `is not accepted; expected ${ACCEPTS[key] ?? "a valid value"}.`,
     );
   }

@@ -221,6 +221,7 @@ export const ECR = {
     maxChars: 256,
     source: `${DOCS}/AmazonECR/latest/APIReference/API_CreateRepository.html`,
   },
+  imageTag: { maxChars: 300, source: `${DOCS}/AmazonECR/latest/APIReference/API_PutImage.html` },
 } as const;
 
 export const SNS = {
@@ -251,7 +252,7 @@ const LONGEST_PARTITION = "aws-us-gov";
 const LONGEST_REGION = "x".repeat(20);
 const ACCOUNT = "0".repeat(12);
 /** A runtime's ARN is `runtime/<id>`, here with the id as long as its pattern allows. */
-const LONGEST_RUNTIME_ARN = `arn:${LONGEST_PARTITION}:bedrock-agentcore:${LONGEST_REGION}:${ACCOUNT}:runtime/${"r".repeat(AGENTCORE.runtimeId.maxChars)}`;
+const LONGEST_RUNTIME_ARN = `arn:${LONGEST_PARTITION}:bedrock-agentcore:${LONGEST_REGION}:${ACCOUNT}:runtime/${"r".repeat(AGENTCORE.runtimeId.maxChars - 11)}-${"0".repeat(10)}`;
 
 export const LONGEST = {
   partition: LONGEST_PARTITION,
