@@ -17,8 +17,6 @@ import { proxyEnvironment } from "../../components/streamingProxy";
 import { CapturedResource, runProgram } from "../support/run-program";
 import { PROJECT } from "../support/stack-config";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
 const context = { project: PROJECT, stack: "dev" };
 const parse = (raw: RawConfig) => parseStackConfig(raw, context);
 const defaults = parse({});
