@@ -19,6 +19,7 @@ import {
   WAF,
 } from "./limits";
 import { runtimeNameFor, RUNTIME_NAME_PATTERN } from "./naming";
+import { ROUTES, RouteKey } from "./streamingApi";
 import { proxyEnvironment } from "./streamingProxy";
 
 /**
@@ -153,6 +154,12 @@ const alarmsSchema = z
   })
   .strict();
 
+/** The API's routes as `routeThrottle` names them: `"<METHOD> /<path>"`. */
+const ROUTE_KEYS = ROUTES.map((r) => `${r.method} /${r.path}` as RouteKey) as [
+  RouteKey,
+  ...RouteKey[],
+];
+
 /** `arn:…:iam::<account>:role<path><name>`, with IAM's limits on the path and the name. */
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role(\/(?:[\w+=,.@-]+\/)*)([\w+=,.@-]+)$/;
 const roleArn = z
@@ -222,10 +229,7 @@ const stackConfigSchema = z
     manageApiGatewayAccount: z.boolean(),
     auth: authSchema,
     usagePlan: usagePlanSchema,
-    routeThrottle: z.partialRecord(
-      z.enum(["POST /invoke", "DELETE /sessions/{sessionId}"]),
-      throttleSchema,
-    ),
+    routeThrottle: z.partialRecord(z.enum(ROUTE_KEYS), throttleSchema),
     corsAllowedOrigins: z
       .array(origin)
       .refine((origins) => !origins.includes("*") || origins.length === 1),
@@ -275,7 +279,7 @@ const ACCEPTS: Record<keyof StackConfig, string> = {
   manageApiGatewayAccount: "`true` or `false`",
   auth: '`{"mode": "apiKey"}`, `{"mode": "cognito", "userPoolArn"?, "scopes"?}`, `{"mode": "iam"}`, `{"mode": "lambda", "functionArn", "identitySource"?, "resultTtlSeconds"? (0 to 3600)}` or `{"mode": "none"}`',
   usagePlan: `\`{"rateLimit": <req/s, at most ${API_GATEWAY.throttle.maxRatePerSecond}>, "burstLimit": <1 to ${API_GATEWAY.throttle.maxBurst}>, "quotaLimit"?: <1 to ${API_GATEWAY.usagePlanQuota.max}>, "quotaPeriod"?: "DAY" | "WEEK" | "MONTH"}\` (quotaLimit and quotaPeriod together)`,
-  routeThrottle: `\`{"POST /invoke": {"rateLimit", "burstLimit"}, "DELETE /sessions/{sessionId}": {...}}\` (either route optional), each ${throttleAccepts}`,
+  routeThrottle: `\`{${ROUTE_KEYS.map((route) => `"${route}": {"rateLimit", "burstLimit"}`).join(", ")}}\` (each route optional), each ${throttleAccepts}`,
   corsAllowedOrigins:
     'a list of origins such as `"https://app.example.com"`, or `["*"]` alone for any origin',
   customDomain: `\`{"domainName", "certificateArn"?, "hostedZoneId"? (at most ${ROUTE53.hostedZoneId.maxChars} characters), "basePath"?}\` with a certificate ARN, or a Route 53 zone to create one in`,

@@ -13,6 +13,7 @@ import {
   TAGS,
   WAF,
 } from "../../components/limits";
+import { ROUTES } from "../../components/streamingApi";
 import { proxyEnvironment } from "../../components/streamingProxy";
 import { CapturedResource, runProgram } from "../support/run-program";
 import { PROJECT } from "../support/stack-config";
@@ -431,10 +432,9 @@ function maximalConfig(): Record<string, string> {
     stageName: "s".repeat(128),
     throttle: { rateLimit: 10000, burstLimit: 5000 },
     usagePlan: { rateLimit: 10000, burstLimit: 5000, quotaLimit: 2147483647, quotaPeriod: "DAY" },
-    routeThrottle: {
-      "POST /invoke": { rateLimit: 10000, burstLimit: 5000 },
-      "DELETE /sessions/{sessionId}": { rateLimit: 10000, burstLimit: 5000 },
-    },
+    routeThrottle: Object.fromEntries(
+      ROUTES.map((r) => [`${r.method} /${r.path}`, { rateLimit: 10000, burstLimit: 5000 }]),
+    ),
     customDomain: { domainName: domainOf(253), hostedZoneId: `Z${"1".repeat(31)}` },
     waf: { rateLimitPer5Minutes: WAF.rateLimit.max },
     alarms: {
