@@ -40,7 +40,7 @@ export const MODEL_ID_PATTERN =
   /^(?:(?:us|eu|apac|global|us-gov|jp|au|ca)\.)?[a-z0-9-]+\.[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 
 /** Where the image built from agent/ takes its prompt files from. */
-const AGENT_PROMPTS_DIR = path.join(__dirname, "..", "agent", "prompts");
+const SHIPPED_PROMPTS_DIR = path.join(__dirname, "..", "agent", "prompts");
 
 const integer = (min: number, max: number) => z.number().int().min(min).max(max);
 const arn = (service: string, resource: string) =>
@@ -459,7 +459,7 @@ export function parseStackConfig(raw: RawConfig, context: ConfigContext): StackC
       "Invalid config `agentcore-stream:heartbeatMs`: it must be shorter than the proxy timeout.",
     );
   }
-  checkPromptFile(config, context.promptsDir ?? AGENT_PROMPTS_DIR);
+  checkPromptFile(config, context.promptsDir ?? SHIPPED_PROMPTS_DIR);
   checkProxyEnvironment(config);
   checkInvokerPolicy(config);
   checkExecutionRolePolicy(config);

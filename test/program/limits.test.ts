@@ -681,6 +681,17 @@ describe("the program under mocks stays within AWS's documented limits", functio
     }
   });
 
+  it("stops the program at config load, before any resource, on a value over a limit", async () => {
+    await assert.rejects(
+      runProgram({ stack: "dev", config: { [`${PROJECT}:systemPrompt`]: "p".repeat(5001) } }),
+      /^Error: Invalid config `agentcore-stream:systemPrompt`: .*\(5001 characters\) is not accepted/,
+    );
+    await assert.rejects(
+      runProgram({ stack: "dev", config: { [`${PROJECT}:sytemPrompt`]: "Be brief." } }),
+      /^Error: Unknown config key `agentcore-stream:sytemPrompt`/,
+    );
+  });
+
   it("finds a value over a limit (the checks can fail)", async () => {
     const resources = await runProgram({ stack: "dev" });
     const fn = resources.find((r) => r.type === TYPE.fn)!;
