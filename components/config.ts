@@ -92,7 +92,7 @@ const authSchema = z.discriminatedUnion("mode", [
     .object({
       mode: z.literal("lambda"),
       functionArn: z.string().regex(arn("lambda", "function:[\\w-]{1,64}")),
-      identitySource: z.string().min(1).optional(),
+      identitySource: z.string().regex(API_GATEWAY.authorizerIdentitySource.pattern).optional(),
       resultTtlSeconds: integer(
         API_GATEWAY.authorizerResultTtlSeconds.min,
         API_GATEWAY.authorizerResultTtlSeconds.max,
@@ -277,7 +277,7 @@ const ACCEPTS: Record<keyof StackConfig, string> = {
   stageName: "1 to 128 letters, digits, `-` or `_`",
   throttle: throttleAccepts,
   manageApiGatewayAccount: "`true` or `false`",
-  auth: '`{"mode": "apiKey"}`, `{"mode": "cognito", "userPoolArn"?, "scopes"?}`, `{"mode": "iam"}`, `{"mode": "lambda", "functionArn", "identitySource"?, "resultTtlSeconds"? (0 to 3600)}` or `{"mode": "none"}`',
+  auth: '`{"mode": "apiKey"}`, `{"mode": "cognito", "userPoolArn"?, "scopes"?}`, `{"mode": "iam"}`, `{"mode": "lambda", "functionArn", "identitySource"? (e.g. method.request.header.Authorization), "resultTtlSeconds"? (0 to 3600)}` or `{"mode": "none"}`',
   usagePlan: `\`{"rateLimit": <req/s, at most ${API_GATEWAY.throttle.maxRatePerSecond}>, "burstLimit": <1 to ${API_GATEWAY.throttle.maxBurst}>, "quotaLimit"?: <1 to ${API_GATEWAY.usagePlanQuota.max}>, "quotaPeriod"?: "DAY" | "WEEK" | "MONTH"}\` (quotaLimit and quotaPeriod together)`,
   routeThrottle: `\`{${ROUTE_KEYS.map((route) => `"${route}": {"rateLimit", "burstLimit"}`).join(", ")}}\` (each route optional), each ${throttleAccepts}`,
   corsAllowedOrigins:

@@ -55,7 +55,7 @@ export const AGENTCORE = {
     securityGroups: { min: 1, max: 16, pattern: /^sg-[0-9a-zA-Z]{8,17}$/ },
     source: `${AGENTCORE_API}/API_VpcConfig.html`,
   },
-  /** The commercial-partition pattern (the China pages also allow `.amazonaws.com.cn`). */
+  /** The China pages' pattern, which adds `.amazonaws.com.cn` to the commercial pages' one. */
   containerUri: {
     maxChars: 1024,
     pattern:
@@ -156,6 +156,12 @@ export const API_GATEWAY = {
     max: 3600,
     source: `${APIGW_API}/API_CreateAuthorizer.html`,
   },
+  /** A REQUEST authorizer's identity source: comma-separated mapping expressions. */
+  authorizerIdentitySource: {
+    pattern:
+      /^(method\.request\.(header|querystring)|stageVariables|context)\.[^,\s]+(,\s*(method\.request\.(header|querystring)|stageVariables|context)\.[^,\s]+)*$/,
+    source: `${APIGW_API}/API_CreateAuthorizer.html`,
+  },
 } as const;
 
 export const BEDROCK = {
@@ -239,7 +245,7 @@ export const ROUTE53 = {
 export const TAGS = {
   keyMaxChars: 128,
   valueMaxChars: 256,
-  source: `${DOCS}/tag-editor/latest/userguide/tagging.html`,
+  source: `${APIGW_API}/API_CreateStage.html`,
 } as const;
 
 /**
@@ -260,7 +266,7 @@ export const LONGEST = {
   runtimeArn: LONGEST_RUNTIME_ARN,
   /** An endpoint's ARN is its runtime's, then `/runtime-endpoint/<name>`. */
   endpointArn: `${LONGEST_RUNTIME_ARN}/runtime-endpoint/${"e".repeat(AGENTCORE.endpointName.maxChars)}`,
-  /** An image built from agent/: the repository's name is generated, so it may be any length. */
+  /** An image built from agent/: its repository's name is generated, so it is sized at ECR's maximum. */
   imageUri: `${ACCOUNT}.dkr.ecr.${LONGEST_REGION}.amazonaws.com/${"a".repeat(ECR.repositoryName.maxChars)}@sha256:${"0".repeat(64)}`,
   /** The proxy's role has a generated name and no path. */
   proxyRoleArn: `arn:${LONGEST_PARTITION}:iam::${ACCOUNT}:role/${"p".repeat(IAM.role.nameMaxChars)}`,

@@ -297,6 +297,21 @@ describe("config limits: each key at its documented maximum passes, one over fai
     ],
   ];
 
+  it("auth: takes a REQUEST authorizer's identity source as API Gateway's mapping expressions", () => {
+    const lambda = (identitySource: string) => ({
+      auth: {
+        mode: "lambda",
+        functionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:authorizer`,
+        identitySource,
+      },
+    });
+    parse(lambda("method.request.header.Authorization, method.request.querystring.key"));
+    assert.match(
+      rejection(lambda("Authorization")),
+      /`agentcore-stream:auth` \(at identitySource\): "Authorization" .*method\.request\.header\.Authorization/,
+    );
+  });
+
   for (const [key, atMax, over, message] of table) {
     const what = JSON.stringify(over).slice(0, 70);
     it(`${key}: accepts its maximum, rejects ${what}`, () => {
