@@ -282,7 +282,7 @@ const ACCEPTS: Record<keyof StackConfig, string> = {
   routeThrottle: `\`{${ROUTE_KEYS.map((route) => `"${route}": {"rateLimit", "burstLimit"}`).join(", ")}}\` (each route optional), each ${throttleAccepts}`,
   corsAllowedOrigins:
     'a list of origins such as `"https://app.example.com"`, or `["*"]` alone for any origin',
-  customDomain: `\`{"domainName", "certificateArn"?, "hostedZoneId"? (at most ${ROUTE53.hostedZoneId.maxChars} characters), "basePath"?}\` with a certificate ARN, or a Route 53 zone to create one in`,
+  customDomain: `\`{"domainName" (a DNS name of at most 253 characters), "certificateArn"?, "hostedZoneId"? (at most ${ROUTE53.hostedZoneId.maxChars} characters), "basePath"?}\` with a certificate ARN, or a Route 53 zone to create one in`,
   waf: `\`{"webAclArn": "<regional WebACL ARN>"}\` or \`{"rateLimitPer5Minutes": <${WAF.rateLimit.min} to ${WAF.rateLimit.max}>}\` to create one`,
   tracing: "`true` or `false`",
   alarms: `\`{"snsTopicArn": "<SNS topic ARN, a name of at most 256 characters>", "p99LatencyMs"?: <100 to ${API_GATEWAY.integrationTimeoutMs.max}>}\``,

@@ -235,7 +235,7 @@ describe("config limits: each key at its documented maximum passes, one over fai
       "customDomain",
       { customDomain: { domainName: domainOf(253), hostedZoneId: "Z1" } },
       { customDomain: { domainName: domainOf(254), hostedZoneId: "Z1" } },
-      /\(at domainName\): .*\(254 characters\)/,
+      /\(at domainName\): .*\(254 characters\) .*a DNS name of at most 253 characters/,
     ],
     [
       "customDomain",
