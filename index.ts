@@ -30,7 +30,10 @@ const runtime = new AgentRuntime("agent", {
   modelRegion: config.modelRegion,
   maxTokens: config.maxTokens,
   temperature: config.temperature,
-  systemPrompt: config.systemPrompt,
+  // A prompt file in the image replaces the inline prompt (which has a default).
+  ...(config.systemPromptFile !== undefined
+    ? { systemPromptFile: config.systemPromptFile }
+    : { systemPrompt: config.systemPrompt }),
   guardrail: config.guardrail,
   network: config.network,
   idleTimeoutSeconds: config.idleTimeoutSeconds,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsContext } from "./aws-context";
 import { ecrRepositoryArn, policyDocument, Statement } from "./iam";
+import { AGENTCORE } from "./limits";
 import { modelAccessStatements } from "./model-access";
 import { AgentRuntimeAccess } from "./agentRuntimeAccess";
 import { RUNTIME_NAME_PATTERN } from "./naming";
@@ -10,6 +11,145 @@ export interface AgentRuntimeNetwork {
   mode: "PUBLIC" | "VPC";
   subnetIds?: pulumi.Input<string>[];
   securityGroupIds?: pulumi.Input<string>[];
+}
+
+/** Where the agent image keeps its prompt files, relative to its working directory (`/app`). */
+export const AGENT_PROMPTS_DIR = "prompts";
+
+/** Prompt file names: one file in `prompts/`, no paths. */
+export const PROMPT_FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,96}\.md$/;
+
+/** What the agent's environment is built from (see `agentEnvironment`). */
+export interface AgentEnvironmentSettings {
+  modelId: string;
+  modelRegion: string;
+  maxTokens: number;
+  temperature: number;
+  systemPrompt?: string;
+  systemPromptFile?: string;
+  guardrail?: { id: string; version: string };
+}
+
+/** The agent container's environment variables (agent/src/config.ts reads them). */
+export function agentEnvironment(settings: AgentEnvironmentSettings): Record<string, string> {
+  const variables: Record<string, string> = {
+    MODEL_ID: settings.modelId,
+    MODEL_REGION: settings.modelRegion,
+    MAX_TOKENS: String(settings.maxTokens),
+    TEMPERATURE: String(settings.temperature),
+  };
+  if (settings.systemPrompt !== undefined) variables.SYSTEM_PROMPT = settings.systemPrompt;
+  if (settings.systemPromptFile !== undefined) {
+    variables.SYSTEM_PROMPT_FILE = `${AGENT_PROMPTS_DIR}/${settings.systemPromptFile}`;
+  }
+  if (settings.guardrail) {
+    variables.GUARDRAIL_ID = settings.guardrail.id;
+    variables.GUARDRAIL_VERSION = settings.guardrail.version;
+  }
+  return variables;
+}
+
+/** Where the execution role's policy document is built from (see `executionRolePolicy`). */
+export interface ExecutionRoleSettings {
+  imageUri: string;
+  partition: string;
+  region: string;
+  accountId: string;
+  modelId: string;
+  modelRegion: string;
+  runtimeName: string;
+  guardrailId?: string;
+}
+
+/**
+ * The runtime execution role's inline policy: pull its image, write its logs, traces and metrics,
+ * get workload tokens, and call exactly one model (and guardrail). Pure, so the stack config can
+ * size it against IAM's limit on a role's inline policies before anything is deployed.
+ */
+export function executionRolePolicy(settings: ExecutionRoleSettings): string {
+  const { partition, region, accountId } = settings;
+  const logGroupArn = `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/bedrock-agentcore/runtimes/*`;
+  const statements: Statement[] = [
+    {
+      Sid: "PullAgentImage",
+      Effect: "Allow",
+      Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+      Resource: ecrRepositoryArn(settings.imageUri, partition),
+    },
+    {
+      // ECR's token is account-wide: the action supports no resource scoping.
+      Sid: "EcrAuthorizationToken",
+      Effect: "Allow",
+      Action: ["ecr:GetAuthorizationToken"],
+      Resource: "*",
+    },
+    {
+      Sid: "RuntimeLogGroups",
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
+      Resource: logGroupArn,
+    },
+    {
+      Sid: "RuntimeLogStreams",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: `${logGroupArn}:log-stream:*`,
+    },
+    {
+      Sid: "DescribeLogGroups",
+      Effect: "Allow",
+      Action: ["logs:DescribeLogGroups"],
+      Resource: `arn:${partition}:logs:${region}:${accountId}:log-group:*`,
+    },
+    {
+      // X-Ray's write and sampling APIs support no resource scoping.
+      Sid: "XRay",
+      Effect: "Allow",
+      Action: [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+      ],
+      Resource: "*",
+    },
+    {
+      // PutMetricData has no resource type; the namespace condition is the scope.
+      Sid: "RuntimeMetrics",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": "bedrock-agentcore" } },
+    },
+    {
+      Sid: "WorkloadAccessTokens",
+      Effect: "Allow",
+      Action: [
+        "bedrock-agentcore:GetWorkloadAccessToken",
+        "bedrock-agentcore:GetWorkloadAccessTokenForJWT",
+        "bedrock-agentcore:GetWorkloadAccessTokenForUserId",
+      ],
+      Resource: [
+        `arn:${partition}:bedrock-agentcore:${region}:${accountId}:workload-identity-directory/default`,
+        `arn:${partition}:bedrock-agentcore:${region}:${accountId}:workload-identity-directory/default/workload-identity/${settings.runtimeName}-*`,
+      ],
+    },
+    ...modelAccessStatements({
+      modelId: settings.modelId,
+      region: settings.modelRegion,
+      accountId,
+      partition,
+    }),
+  ];
+  if (settings.guardrailId !== undefined) {
+    statements.push({
+      Sid: "ApplyGuardrail",
+      Effect: "Allow",
+      Action: ["bedrock:ApplyGuardrail"],
+      Resource: `arn:${partition}:bedrock:${settings.modelRegion}:${accountId}:guardrail/${settings.guardrailId}`,
+    });
+  }
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
 export interface AgentRuntimeArgs {
@@ -25,7 +165,13 @@ export interface AgentRuntimeArgs {
   modelRegion?: pulumi.Input<string>;
   maxTokens?: pulumi.Input<number>;
   temperature?: pulumi.Input<number>;
+  /** An inline system prompt: at most 5000 characters (an AgentCore environment variable). */
   systemPrompt?: pulumi.Input<string>;
+  /**
+   * Instead of `systemPrompt`: a file in the image's `prompts/` folder (`agent/prompts/` when the
+   * image is built from this repository), which the agent reads once at start. Any length.
+   */
+  systemPromptFile?: string;
   /** Optional Bedrock guardrail applied to every model call. */
   guardrail?: { id: pulumi.Input<string>; version: pulumi.Input<string> };
   /** PUBLIC (default) or VPC with subnets and security groups. */
@@ -67,6 +213,24 @@ export class AgentRuntime extends pulumi.ComponentResource {
         `\`endpointName\` ${JSON.stringify(endpointName)} must match [a-zA-Z][a-zA-Z0-9_]{0,47}.`,
       );
     }
+    if (args.systemPrompt !== undefined && args.systemPromptFile !== undefined) {
+      throw new Error("`systemPrompt` and `systemPromptFile` exclude each other: set one.");
+    }
+    if (
+      typeof args.systemPrompt === "string" &&
+      args.systemPrompt.length > AGENTCORE.environment.valueMaxChars
+    ) {
+      throw new Error(
+        `\`systemPrompt\` has ${args.systemPrompt.length} characters; AgentCore takes at most ` +
+          `${AGENTCORE.environment.valueMaxChars} in an environment variable. Put the prompt in a ` +
+          "file in the image's prompts/ folder and pass `systemPromptFile` instead.",
+      );
+    }
+    if (args.systemPromptFile !== undefined && !PROMPT_FILE_PATTERN.test(args.systemPromptFile)) {
+      throw new Error(
+        `\`systemPromptFile\` ${JSON.stringify(args.systemPromptFile)} must be a file name in prompts/ ending in .md.`,
+      );
+    }
     const network = args.network ?? { mode: "PUBLIC" };
     if (
       network.mode === "VPC" &&
@@ -103,115 +267,25 @@ export class AgentRuntime extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const logGroupArn = pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:/aws/bedrock-agentcore/runtimes/*`;
-    const statements: pulumi.Input<Statement>[] = [
-      {
-        Sid: "PullAgentImage",
-        Effect: "Allow",
-        Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-        Resource: pulumi
-          .all([args.imageUri, partition])
-          .apply(([uri, p]) => ecrRepositoryArn(uri, p)),
-      },
-      {
-        // ECR's token is account-wide: the action supports no resource scoping.
-        Sid: "EcrAuthorizationToken",
-        Effect: "Allow",
-        Action: ["ecr:GetAuthorizationToken"],
-        Resource: "*",
-      },
-      {
-        Sid: "RuntimeLogGroups",
-        Effect: "Allow",
-        Action: ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
-        Resource: logGroupArn,
-      },
-      {
-        Sid: "RuntimeLogStreams",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: pulumi.interpolate`${logGroupArn}:log-stream:*`,
-      },
-      {
-        Sid: "DescribeLogGroups",
-        Effect: "Allow",
-        Action: ["logs:DescribeLogGroups"],
-        Resource: pulumi.interpolate`arn:${partition}:logs:${region}:${accountId}:log-group:*`,
-      },
-      {
-        // X-Ray's write and sampling APIs support no resource scoping.
-        Sid: "XRay",
-        Effect: "Allow",
-        Action: [
-          "xray:PutTraceSegments",
-          "xray:PutTelemetryRecords",
-          "xray:GetSamplingRules",
-          "xray:GetSamplingTargets",
-        ],
-        Resource: "*",
-      },
-      {
-        // PutMetricData has no resource type; the namespace condition is the scope.
-        Sid: "RuntimeMetrics",
-        Effect: "Allow",
-        Action: ["cloudwatch:PutMetricData"],
-        Resource: "*",
-        Condition: { StringEquals: { "cloudwatch:namespace": "bedrock-agentcore" } },
-      },
-      {
-        Sid: "WorkloadAccessTokens",
-        Effect: "Allow",
-        Action: [
-          "bedrock-agentcore:GetWorkloadAccessToken",
-          "bedrock-agentcore:GetWorkloadAccessTokenForJWT",
-          "bedrock-agentcore:GetWorkloadAccessTokenForUserId",
-        ],
-        Resource: [
-          pulumi.interpolate`arn:${partition}:bedrock-agentcore:${region}:${accountId}:workload-identity-directory/default`,
-          pulumi.interpolate`arn:${partition}:bedrock-agentcore:${region}:${accountId}:workload-identity-directory/default/workload-identity/${args.runtimeName}-*`,
-        ],
-      },
-    ];
-    const modelStatements = pulumi
-      .all([modelRegion, accountId, partition])
-      .apply(([r, a, p]) =>
-        modelAccessStatements({ modelId: args.modelId, region: r, accountId: a, partition: p }),
-      );
-    const guardrailStatements: pulumi.Output<Statement[]> = args.guardrail
-      ? pulumi.output([
-          {
-            Sid: "ApplyGuardrail",
-            Effect: "Allow" as const,
-            Action: ["bedrock:ApplyGuardrail"],
-            Resource: pulumi.interpolate`arn:${partition}:bedrock:${modelRegion}:${accountId}:guardrail/${args.guardrail.id}`,
-          },
-        ])
-      : pulumi.output([]);
-
     const rolePolicy = new aws.iam.RolePolicy(
       `${name}-role-policy`,
       {
         role: role.id,
         policy: pulumi
-          .all([modelStatements, guardrailStatements])
-          .apply(([models, guardrails]) =>
-            policyDocument([...statements, ...models, ...guardrails]),
-          ),
+          .output({
+            imageUri: args.imageUri,
+            partition,
+            region,
+            accountId,
+            modelId: args.modelId,
+            modelRegion,
+            runtimeName: args.runtimeName,
+            guardrailId: args.guardrail?.id,
+          })
+          .apply(executionRolePolicy),
       },
       { parent: this },
     );
-
-    const environmentVariables: Record<string, pulumi.Input<string>> = {
-      MODEL_ID: args.modelId,
-      MODEL_REGION: modelRegion,
-      MAX_TOKENS: pulumi.output(args.maxTokens ?? 4096).apply(String),
-      TEMPERATURE: pulumi.output(args.temperature ?? 0.7).apply(String),
-    };
-    if (args.systemPrompt !== undefined) environmentVariables.SYSTEM_PROMPT = args.systemPrompt;
-    if (args.guardrail) {
-      environmentVariables.GUARDRAIL_ID = args.guardrail.id;
-      environmentVariables.GUARDRAIL_VERSION = args.guardrail.version;
-    }
 
     const runtime = new aws.bedrock.AgentcoreAgentRuntime(
       `${name}-runtime`,
@@ -239,7 +313,17 @@ export class AgentRuntime extends pulumi.ComponentResource {
             maxLifetime: args.maxLifetimeSeconds ?? 28800,
           },
         ],
-        environmentVariables,
+        environmentVariables: pulumi
+          .output({
+            modelId: args.modelId,
+            modelRegion,
+            maxTokens: args.maxTokens ?? 4096,
+            temperature: args.temperature ?? 0.7,
+            systemPrompt: args.systemPrompt,
+            systemPromptFile: args.systemPromptFile,
+            guardrail: args.guardrail,
+          })
+          .apply(agentEnvironment),
         tags: args.tags,
       },
       // AgentCore checks the role's ECR access when the runtime is created: the policy must exist first.

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
+import { AGENTCORE } from "./limits";
 
 /** AgentCore runtime and endpoint names: a letter, then letters, digits or underscores; 48 at most. */
-export const RUNTIME_NAME_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/;
+export const RUNTIME_NAME_PATTERN = AGENTCORE.runtimeName.pattern;
 
-const MAX_RUNTIME_NAME = 48;
+const MAX_RUNTIME_NAME = AGENTCORE.runtimeName.maxChars;
 
 /**
  * The runtime name for a project and stack: stable across runs (the seed drew a random name on

@@ -34,6 +34,35 @@ export interface StreamingProxyArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** What the proxy's environment is built from (see `proxyEnvironment`). */
+export interface ProxyEnvironmentSettings {
+  runtimeArn: string;
+  qualifier: string;
+  heartbeatMs: number;
+  maxBodyBytes: number;
+  corsAllowedOrigins: readonly string[];
+  logLevel: string;
+}
+
+/**
+ * The proxy function's environment variables. Pure, so the stack config can size the whole
+ * environment against Lambda's 4 KB limit before anything is deployed: the limit is on the sum of
+ * every variable, so one long list (the CORS origins) can break it.
+ */
+export function proxyEnvironment(settings: ProxyEnvironmentSettings): Record<string, string> {
+  return {
+    AGENT_RUNTIME_ARN: settings.runtimeArn,
+    AGENT_RUNTIME_QUALIFIER: settings.qualifier,
+    HEARTBEAT_MS: String(settings.heartbeatMs),
+    MAX_BODY_BYTES: String(settings.maxBodyBytes),
+    CORS_ALLOWED_ORIGINS: settings.corsAllowedOrigins.join(","),
+    POWERTOOLS_SERVICE_NAME: PROXY_SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: PROXY_METRICS_NAMESPACE,
+    POWERTOOLS_LOG_LEVEL: settings.logLevel,
+    NODE_OPTIONS: PROXY_NODE_OPTIONS,
+  };
+}
+
 /**
  * The Lambda between API Gateway and AgentCore: response streaming, Node.js 24 on arm64, its own
  * log group, and a role that may invoke exactly one runtime endpoint.
@@ -139,19 +168,16 @@ export class StreamingProxy extends pulumi.ComponentResource {
         loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
         tracingConfig: { mode: tracing ? "Active" : "PassThrough" },
         environment: {
-          variables: {
-            AGENT_RUNTIME_ARN: args.runtimeArn,
-            AGENT_RUNTIME_QUALIFIER: args.qualifier,
-            HEARTBEAT_MS: pulumi.output(args.heartbeatMs ?? 15000).apply(String),
-            MAX_BODY_BYTES: pulumi.output(args.maxBodyBytes ?? 262144).apply(String),
-            CORS_ALLOWED_ORIGINS: pulumi
-              .output(args.corsAllowedOrigins ?? [])
-              .apply((o) => o.join(",")),
-            POWERTOOLS_SERVICE_NAME: PROXY_SERVICE_NAME,
-            POWERTOOLS_METRICS_NAMESPACE: PROXY_METRICS_NAMESPACE,
-            POWERTOOLS_LOG_LEVEL: args.logLevel ?? "INFO",
-            NODE_OPTIONS: PROXY_NODE_OPTIONS,
-          },
+          variables: pulumi
+            .output({
+              runtimeArn: args.runtimeArn,
+              qualifier: args.qualifier,
+              heartbeatMs: args.heartbeatMs ?? 15000,
+              maxBodyBytes: args.maxBodyBytes ?? 262144,
+              corsAllowedOrigins: args.corsAllowedOrigins ?? [],
+              logLevel: args.logLevel ?? "INFO",
+            })
+            .apply(proxyEnvironment),
         },
         tags: args.tags,
       },

@@ -1,6 +1,8 @@
 // Reads the agent's configuration from the environment the AgentCore runtime passes (the Pulumi
 // AgentRuntime component sets these variables). Every problem is reported at start, each naming
 // its variable, so a bad deployment fails its first health check instead of its first user.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 
 export interface GuardrailSettings {
   id: string;
@@ -108,6 +110,8 @@ export function loadConfig(env: Env): AgentConfig {
     guardrail = { id: guardrailId, version: guardrailVersion };
   }
 
+  const systemPrompt = readSystemPrompt(env, problems);
+
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -116,15 +120,52 @@ export function loadConfig(env: Env): AgentConfig {
     modelRegion: modelRegion!,
     maxTokens,
     temperature,
-    // The system prompt is taken verbatim (not trimmed): its whitespace may be deliberate.
-    systemPrompt:
-      env.SYSTEM_PROMPT === undefined || env.SYSTEM_PROMPT.trim() === ""
-        ? undefined
-        : env.SYSTEM_PROMPT,
+    systemPrompt,
     guardrail,
     maxSessions,
     port,
   };
+}
+
+/**
+ * The system prompt, taken verbatim (not trimmed: its whitespace may be deliberate): inline in
+ * SYSTEM_PROMPT, which AgentCore caps at 5000 characters like any variable, or read from the file
+ * SYSTEM_PROMPT_FILE names, of any length. A relative path is resolved against the working
+ * directory: /app in the image, whose prompts/ folder holds agent/prompts/. The file is read once,
+ * here at start, so a missing one stops the process before it serves anyone.
+ */
+function readSystemPrompt(env: Env, problems: string[]): string | undefined {
+  const inline =
+    env.SYSTEM_PROMPT === undefined || env.SYSTEM_PROMPT.trim() === ""
+      ? undefined
+      : env.SYSTEM_PROMPT;
+  const file = read(env, "SYSTEM_PROMPT_FILE");
+  if (file === undefined) return inline;
+  if (inline !== undefined) {
+    problems.push("SYSTEM_PROMPT and SYSTEM_PROMPT_FILE are both set (set one or the other)");
+    return undefined;
+  }
+  const path = resolve(file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    problems.push(`SYSTEM_PROMPT_FILE ${quote(file)} cannot be read (${reason}: ${path})`);
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    problems.push(`SYSTEM_PROMPT_FILE ${quote(file)} is not UTF-8 text (${path})`);
+    return undefined;
+  }
+  if (text.trim() === "") {
+    problems.push(`SYSTEM_PROMPT_FILE ${quote(file)} is empty (${path})`);
+    return undefined;
+  }
+  return text;
 }
 
 /** A whole number, or a decimal like `0.7`: the two numeric kinds the settings take. */

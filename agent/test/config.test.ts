@@ -1,7 +1,21 @@
 // Configuration: unit tests of the parser (from source), and the built bundle refusing to start.
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ConfigError, DEFAULTS, loadConfig } from "../src/config.js";
 import { agentEnv, runUntilExit } from "./support/agent-process.js";
+
+/** The prompt shipped in the image's prompts/ folder (agent/prompts/ in the repository). */
+const SHIPPED_PROMPT = fileURLToPath(new URL("../prompts/support.md", import.meta.url));
+
+/** A file in a fresh temporary directory. */
+function tempFile(name: string, content: string | Buffer): string {
+  const file = join(mkdtempSync(join(tmpdir(), "agent-prompt-")), name);
+  writeFileSync(file, content);
+  return file;
+}
 
 const BASE = { MODEL_ID: "us.anthropic.claude-haiku-4-5-20251001-v1:0", AWS_REGION: "us-east-1" };
 
@@ -97,6 +111,67 @@ describe("configuration", function () {
       assert.match(found[0]!, expected);
     });
   }
+
+  describe("system prompt file", function () {
+    it("reads the whole file verbatim, longer than an environment variable may be", function () {
+      const prompt = `# Rules\n\n${"Answer in full sentences, ünïcödé included. ".repeat(300)}\n`;
+      assert.ok(prompt.length > 5000);
+      const file = tempFile("long.md", prompt);
+      assert.equal(loadConfig({ ...BASE, SYSTEM_PROMPT_FILE: file }).systemPrompt, prompt);
+    });
+
+    it("resolves a relative path against the working directory, as the image's prompts/ is", function () {
+      const relativePath = relative(process.cwd(), SHIPPED_PROMPT);
+      assert.ok(!relativePath.startsWith("/"));
+      assert.equal(
+        loadConfig({ ...BASE, SYSTEM_PROMPT_FILE: relativePath }).systemPrompt,
+        readFileSync(SHIPPED_PROMPT, "utf8"),
+      );
+    });
+
+    const invalid: Array<[string, () => Record<string, string>, RegExp]> = [
+      [
+        "a missing file",
+        () => ({ ...BASE, SYSTEM_PROMPT_FILE: "prompts/missing.md" }),
+        /^SYSTEM_PROMPT_FILE "prompts\/missing\.md" cannot be read \(ENOENT: \/.*prompts\/missing\.md\)$/,
+      ],
+      [
+        "an empty file",
+        () => ({ ...BASE, SYSTEM_PROMPT_FILE: tempFile("empty.md", "\n  \n") }),
+        /^SYSTEM_PROMPT_FILE ".*empty\.md" is empty/,
+      ],
+      [
+        "a file that is not UTF-8",
+        () => ({ ...BASE, SYSTEM_PROMPT_FILE: tempFile("latin1.md", Buffer.from([0x63, 0xe9])) }),
+        /^SYSTEM_PROMPT_FILE ".*latin1\.md" is not UTF-8 text/,
+      ],
+      [
+        "a directory",
+        () => ({ ...BASE, SYSTEM_PROMPT_FILE: tmpdir() }),
+        /^SYSTEM_PROMPT_FILE ".*" cannot be read \(EISDIR/,
+      ],
+      [
+        "an inline prompt as well",
+        () => ({ ...BASE, SYSTEM_PROMPT: "Be kind.", SYSTEM_PROMPT_FILE: SHIPPED_PROMPT }),
+        /^SYSTEM_PROMPT and SYSTEM_PROMPT_FILE are both set/,
+      ],
+    ];
+    for (const [what, env, expected] of invalid) {
+      it(`rejects ${what}`, function () {
+        const found = problems(env());
+        assert.equal(found.length, 1, found.join("; "));
+        assert.match(found[0]!, expected);
+      });
+    }
+
+    it("stops the built agent at start when the file is missing", async function () {
+      const env = agentEnv("http://127.0.0.1:9", { SYSTEM_PROMPT_FILE: "prompts/not-shipped.md" });
+      const { code, output } = await runUntilExit(env);
+      assert.equal(code, 1);
+      assert.match(output, /SYSTEM_PROMPT_FILE "prompts\/not-shipped\.md" cannot be read \(ENOENT/);
+      assert.doesNotMatch(output, /at .*\.mjs:\d+/, "a configuration error is not a crash");
+    });
+  });
 
   it("reports every problem at once", function () {
     assert.equal(problems({ MAX_TOKENS: "x", TEMPERATURE: "x" }).length, 4);

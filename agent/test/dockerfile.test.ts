@@ -31,11 +31,14 @@ describe("Dockerfile", function () {
     assert.match(runtime![0]!, /^FROM --platform=linux\/arm64 node:24[-\w.]*slim$/);
   });
 
-  it("copies nothing into the image but the bundle", function () {
+  it("copies nothing into the image but the bundle and the prompt files", function () {
     const copies = runtime!.filter((line) => line.startsWith("COPY ") || line.startsWith("ADD "));
     assert.deepEqual(copies, [
       "COPY --from=build --chown=root:root --chmod=444 /build/dist/main.mjs ./main.mjs",
+      // SYSTEM_PROMPT_FILE=prompts/<name>.md is relative to the working directory.
+      "COPY --chown=root:root prompts ./prompts",
     ]);
+    assert.ok(runtime!.includes("WORKDIR /app"));
   });
 
   it("runs as a non-root user, on port 8080, with node as PID 1", function () {
@@ -46,8 +49,10 @@ describe("Dockerfile", function () {
     assert.equal(runtime!.at(-1), 'CMD ["node", "main.mjs"]');
   });
 
-  it("keeps node_modules, dist and tests out of the build context", function () {
+  it("keeps node_modules, dist and tests out of the build context, and the prompts in", function () {
     const ignored = dockerignore.split("\n").map((line) => line.trim());
     for (const entry of ["node_modules", "dist", "test"]) assert.ok(ignored.includes(entry), entry);
+    // `*.md` keeps README.md out; the exception after it keeps the prompts in.
+    assert.ok(ignored.indexOf("!prompts/*.md") > ignored.indexOf("*.md"));
   });
 });

@@ -1,26 +1,33 @@
 import { strict as assert } from "node:assert";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import {
+  CONFIG_DEFAULTS,
   ConfigError,
   parseStackConfig,
   RawConfig,
-  STRUCTURED_KEYS,
-  StackConfig,
+  rawConfigFrom,
 } from "../../components/config";
 import { runtimeNameFor, RUNTIME_NAME_PATTERN } from "../../components/naming";
-import { effectiveConfig, projectDefaults } from "../support/stack-config";
+import { effectiveConfig, PROJECT, projectDefaults, REPO_ROOT } from "../support/stack-config";
 
-const context = { project: "agentcore-stream", stack: "dev" };
+const context = { project: PROJECT, stack: "dev" };
 const parse = (raw: RawConfig) => parseStackConfig(raw, context);
 
-/** Pulumi config as the CLI would pass it, without the namespace. */
-function rawFrom(config: Record<string, string>): RawConfig {
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (!key.startsWith("agentcore-stream:")) continue;
-    const name = key.slice("agentcore-stream:".length);
-    raw[name] = STRUCTURED_KEYS.has(name as keyof StackConfig) ? JSON.parse(value) : value;
+/** Pulumi config as the CLI passes it to the program (`<project>:<key>` to strings). */
+const rawFrom = (config: Record<string, string>) => rawConfigFrom(config, PROJECT);
+
+/** Every key the code knows, read off the schema by the error it gives for an unknown one. */
+function knownKeys(): string[] {
+  try {
+    parse({ notAKey: "x" } as RawConfig);
+  } catch (error) {
+    const list = /Known keys: (.*)\.$/.exec((error as Error).message)?.[1];
+    if (list) return list.split(", ");
   }
-  return raw as RawConfig;
+  assert.fail("an unknown key was not reported with the known keys");
 }
 
 describe("stack config", () => {
@@ -39,6 +46,58 @@ describe("stack config", () => {
     const fromYaml = parse(rawFrom(projectDefaults()));
     const fromCode = parse({});
     assert.deepEqual(fromYaml, fromCode);
+  });
+
+  it("declares every key in Pulumi.yaml, structured keys included, and no other", () => {
+    const project = parseYaml(readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, { description?: string; default?: unknown; type?: string }>;
+    };
+    assert.deepEqual(Object.keys(project.config).sort(), knownKeys().sort());
+    for (const [key, declaration] of Object.entries(project.config)) {
+      assert.ok(declaration.description, `${key} has no description`);
+      assert.ok("default" in declaration, `${key} has no default, so every stack would need it`);
+      // Pulumi's project schema has no object type: structured keys are declared untyped.
+      if (typeof declaration.default === "object" && !Array.isArray(declaration.default)) {
+        assert.equal(declaration.type, undefined, `${key} declares a type Pulumi does not have`);
+      }
+    }
+  });
+
+  it("declares the structured defaults the code applies, one by one", () => {
+    const declared = rawFrom(projectDefaults());
+    for (const key of ["network", "throttle", "auth", "usagePlan", "routeThrottle"] as const) {
+      assert.deepEqual(declared[key], CONFIG_DEFAULTS[key], key);
+    }
+    for (const key of ["guardrail", "customDomain", "waf", "alarms"] as const) {
+      assert.equal(declared[key], "", `${key} should default to none`);
+      assert.equal(parse(declared)[key], undefined, key);
+    }
+  });
+
+  it("rejects a misspelt key in the stack's config instead of ignoring it", () => {
+    assert.throws(
+      () => parse(rawFrom(effectiveConfig("dev", { "agentcore-stream:systemPromtFile": "a.md" }))),
+      /Unknown config key `agentcore-stream:systemPromtFile`/,
+    );
+  });
+
+  it("lists every key in the README's table with the code's default", () => {
+    const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const rows = new Map<string, string>();
+    for (const match of readme.matchAll(/^\| `(\w+)` +\| (.*?) +\|/gm)) {
+      rows.set(match[1], match[2]);
+    }
+    const keys = knownKeys();
+    assert.deepEqual([...rows.keys()].filter((k) => keys.includes(k)).sort(), [...keys].sort());
+    const defaults = parse({});
+    for (const key of keys as (keyof typeof defaults)[]) {
+      const cell = rows.get(key)!;
+      const literal = /^`([^`]*)`$/.exec(cell)?.[1];
+      if (literal === undefined) continue; // derived or "none": said in words
+      const value = defaults[key];
+      if (typeof value === "string") assert.equal(literal, value, `README default of ${key}`);
+      else assert.deepEqual(JSON.parse(literal), value, `README default of ${key}`);
+    }
   });
 
   for (const stack of ["dev", "prod"]) {
@@ -135,6 +194,61 @@ describe("stack config", () => {
       );
     });
   }
+
+  describe("prompt files", () => {
+    const withPrompts = (files: Record<string, string>) => {
+      const dir = mkdtempSync(path.join(tmpdir(), "prompts-"));
+      for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+      return (raw: RawConfig) => parseStackConfig(raw, { ...context, promptsDir: dir });
+    };
+
+    it("accepts a file the agent image ships (agent/prompts/)", () => {
+      const config = parse({ systemPromptFile: "support.md" });
+      assert.equal(config.systemPromptFile, "support.md");
+    });
+
+    it("names the shipped files when the file is missing", () => {
+      const parseIn = withPrompts({ "a.md": "Be kind.", "b.md": "Be brief." });
+      assert.throws(
+        () => parseIn({ systemPromptFile: "c.md" }),
+        /`agentcore-stream:systemPromptFile`: agent\/prompts\/c\.md cannot be read \(ENOENT\); the agent image ships a\.md, b\.md\. Add the file/,
+      );
+    });
+
+    it("rejects an empty file", () => {
+      const parseIn = withPrompts({ "blank.md": " \n\n" });
+      assert.throws(() => parseIn({ systemPromptFile: "blank.md" }), /blank\.md is empty/);
+    });
+
+    it("rejects a file that is not UTF-8 text", () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "prompts-"));
+      writeFileSync(path.join(dir, "latin1.md"), Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+      assert.throws(
+        () => parseStackConfig({ systemPromptFile: "latin1.md" }, { ...context, promptsDir: dir }),
+        /latin1\.md cannot be read \(it is not UTF-8 text\)/,
+      );
+    });
+
+    it("rejects a path instead of a file name", () => {
+      assert.throws(
+        () => parse({ systemPromptFile: "../package.json" }),
+        /`agentcore-stream:systemPromptFile`: "\.\.\/package\.json" \(15 characters\) is not accepted/,
+      );
+    });
+
+    it("rejects an inline prompt beside the file", () => {
+      assert.throws(
+        () => parse({ systemPromptFile: "support.md", systemPrompt: "Be terse." }),
+        /`systemPrompt` is set too, and the file replaces it/,
+      );
+    });
+
+    it("leaves a file in your own image to the agent's start-up check", () => {
+      const agentImageUri = `123456789012.dkr.ecr.us-east-1.amazonaws.com/mine@sha256:${"a".repeat(64)}`;
+      const config = parse({ systemPromptFile: "only-in-my-image.md", agentImageUri });
+      assert.equal(config.systemPromptFile, "only-in-my-image.md");
+    });
+  });
 
   it("rejects unknown keys", () => {
     assert.throws(
