@@ -1,3 +1,5 @@
+import { ECR } from "./limits";
+
 /** An ECR image URI taken apart: `<registry>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[@<digest>|:<tag>]`. */
 export interface EcrImageRef {
   /** The registry's account id. */
@@ -12,8 +14,10 @@ export interface EcrImageRef {
   tag?: string;
 }
 
-const ECR_IMAGE_URI =
-  /^((\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+?))(?:@(sha256:[0-9a-f]{64})|:([\w][\w.-]{0,127}))?$/;
+// Tags as ECR takes them (PutImage: up to ECR.imageTag.maxChars), which is more than Docker's 128.
+const ECR_IMAGE_URI = new RegExp(
+  `^((\\d{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?\\/([a-z0-9._/-]+?))(?:@(sha256:[0-9a-f]{64})|:([\\w][\\w.-]{0,${ECR.imageTag.maxChars - 1}}))?$`,
+);
 
 /** Parses an ECR image (or repository) URI; throws, naming `imageUri`, for anything else. */
 export function parseEcrImageUri(uri: string): EcrImageRef {
