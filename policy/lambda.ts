@@ -110,7 +110,7 @@ export const lambdaNoDeployInvocation = noTrigger({
   type: T.lambdaInvocation,
   path: ["functionName"],
   message: (invocation, { fn, why }) =>
-    `aws.lambda.Invocation "${invocation.name}" invokes function "${fn.name}", which fronts AgentCore because ${why}, with the deploying identity's credentials, around API Gateway. Remove the invocation; call the agent's API after the deployment instead.`,
+    `Deploy-time invocation "${invocation.name}" (aws.lambda.Invocation) invokes function "${fn.name}", which fronts AgentCore because ${why}, with the deploying identity's credentials, around API Gateway. Remove the invocation; call the agent's API after the deployment instead.`,
   remediationSteps:
     "Remove the aws.lambda.Invocation; exercise the agent through its API once deployed.",
 });

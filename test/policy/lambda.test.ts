@@ -151,7 +151,7 @@ const triggers: {
     policy: lambdaNoDeployInvocation,
     what: "a deploy-time invocation",
     trigger: (f) => resource(T.lambdaInvocation, "warm-up", { functionName: f, input: "{}" }),
-    says: /aws\.lambda\.Invocation "warm-up" invokes function "proxy-fn".*Remove the invocation/,
+    says: /Deploy-time invocation "warm-up" \(aws\.lambda\.Invocation\) invokes function "proxy-fn".*Remove the invocation/,
   },
   {
     policy: lambdaNoGatewayTarget,
