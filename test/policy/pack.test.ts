@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { PACK_NAME, packArgs, policies } from "../../policy/pack";
 import { T } from "../../policy/lib/types";
@@ -75,6 +75,23 @@ describe("the policy pack", () => {
     assert.match(pkg.version, /^\d+\.\d+\.\d+/);
     assert.ok(pkg.dependencies["@pulumi/policy"]);
     assert.ok(packArgs.description);
+  });
+});
+
+describe("policy/README.md", () => {
+  it("names only files and folders that exist (relative to policy/ or the repository)", () => {
+    const repo = path.join(__dirname, "..", "..");
+    const readme = readFileSync(path.join(repo, "policy", "README.md"), "utf8");
+    const named = [...readme.matchAll(/`((?:\.github|config|lib|test|examples)\/[^`*<>]*)`/g)].map(
+      (m) => m[1],
+    );
+    assert.ok(named.includes(".github/workflows/pull-request.yml"), named.join());
+    for (const name of named) {
+      assert.ok(
+        [path.join(repo, "policy", name), path.join(repo, name)].some((p) => existsSync(p)),
+        `policy/README.md names ${name}, which does not exist`,
+      );
+    }
   });
 });
 
