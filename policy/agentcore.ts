@@ -384,6 +384,14 @@ export interface NoPublicWrapperConfig {
   additionalHostPatterns?: string[];
 }
 
+const additionalHostPatternsSchema = {
+  type: "array" as const,
+  items: { type: "string" as const },
+  default: [],
+  description:
+    "Regular expressions for other host names that reach AgentCore (custom domains, internal proxies).",
+};
+
 function hostPatterns(config: NoPublicWrapperConfig): RegExp[] {
   return (config.additionalHostPatterns ?? []).map((p) => new RegExp(p, "i"));
 }
@@ -495,17 +503,7 @@ export const agentcoreNoPublicWrapper: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "critical",
   tags: ["agentcore", "network-exposure"],
-  configSchema: {
-    properties: {
-      additionalHostPatterns: {
-        type: "array",
-        items: { type: "string" },
-        default: [],
-        description:
-          "Regular expressions for other host names that reach AgentCore (custom domains, internal proxies).",
-      },
-    },
-  },
+  configSchema: { properties: { additionalHostPatterns: additionalHostPatternsSchema } },
   remediationSteps:
     "Point the front at API Gateway with a Lambda (AWS_PROXY) integration that calls InvokeAgentRuntime with its own IAM role.",
   validateResource: validateTypes(
@@ -582,17 +580,7 @@ export const agentcoreGatewayAuthorized: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "critical",
   tags: ["agentcore", "network-exposure"],
-  configSchema: {
-    properties: {
-      additionalHostPatterns: {
-        type: "array",
-        items: { type: "string" },
-        default: [],
-        description:
-          "Regular expressions for other host names that reach AgentCore (custom domains, internal proxies).",
-      },
-    },
-  },
+  configSchema: { properties: { additionalHostPatterns: additionalHostPatternsSchema } },
   remediationSteps:
     "Set the gateway's authorizerType to AWS_IAM, or remove the target and serve the agent through API Gateway and the Lambda proxy.",
   validateStack: (args, reportViolation) => {

@@ -80,13 +80,13 @@ function readOpenApi(body: Resolved): unknown {
   }
 }
 
-/**
- * The `servers[].url` of an OpenAPI document that a gateway calls (an AgentCore Gateway OpenAPI
- * target sends each tool call to its schema's server). `UNKNOWN` when the document is computed.
- */
-export function serverUrls(
+type Uris = { where: string; uri: Resolved }[];
+
+/** Reads an OpenAPI body and picks URIs out of it: `UNKNOWN` when the body is computed. */
+function urisOf(
   body: Resolved | undefined,
-): { where: string; uri: Resolved }[] | typeof UNKNOWN | UnreadableDocument {
+  pick: (document: unknown) => Uris,
+): Uris | typeof UNKNOWN | UnreadableDocument {
   if (body === UNKNOWN) {
     return UNKNOWN;
   }
@@ -94,15 +94,24 @@ export function serverUrls(
     return [];
   }
   const document = readOpenApi(body);
-  if (document instanceof UnreadableDocument) {
-    return document;
-  }
-  const servers = isObject(document as Resolved) ? (document as ResolvedObject).servers : undefined;
-  return (Array.isArray(servers) ? servers : []).flatMap((server, i) =>
-    isObject(server) && server.url !== undefined
-      ? [{ where: `servers[${i}].url`, uri: server.url }]
-      : [],
-  );
+  return document instanceof UnreadableDocument ? document : pick(document);
+}
+
+/**
+ * The `servers[].url` of an OpenAPI document that a gateway calls (an AgentCore Gateway OpenAPI
+ * target sends each tool call to its schema's server).
+ */
+export function serverUrls(body: Resolved | undefined): Uris | typeof UNKNOWN | UnreadableDocument {
+  return urisOf(body, (document) => {
+    const servers = isObject(document as Resolved)
+      ? (document as ResolvedObject).servers
+      : undefined;
+    return (Array.isArray(servers) ? servers : []).flatMap((server, i) =>
+      isObject(server) && server.url !== undefined
+        ? [{ where: `servers[${i}].url`, uri: server.url }]
+        : [],
+    );
+  });
 }
 
 const INTEGRATION = "x-amazon-apigateway-integration";
@@ -112,22 +121,16 @@ const INTEGRATIONS = "x-amazon-apigateway-integrations";
  * The integration URIs of an OpenAPI document (JSON or YAML) that API Gateway imports: every
  * `x-amazon-apigateway-integration` object's `uri`, and those under an HTTP API's
  * `x-amazon-apigateway-integrations` map. Nothing else is read: a description or example that
- * mentions a host is text, not a target. `UNKNOWN` when the body is computed.
+ * mentions a host is text, not a target.
  */
 export function integrationUris(
   body: Resolved | undefined,
-): { where: string; uri: Resolved }[] | typeof UNKNOWN | UnreadableDocument {
-  if (body === UNKNOWN) {
-    return UNKNOWN;
-  }
-  if (body === undefined || body === null || body === "") {
-    return [];
-  }
-  const document = readOpenApi(body);
-  if (document instanceof UnreadableDocument) {
-    return document;
-  }
-  const found: { where: string; uri: Resolved }[] = [];
+): Uris | typeof UNKNOWN | UnreadableDocument {
+  return urisOf(body, integrationsIn);
+}
+
+function integrationsIn(document: unknown): Uris {
+  const found: Uris = [];
   const integration = (value: unknown, where: string) => {
     if (isObject(value as Resolved)) {
       const uri = (value as ResolvedObject).uri;
