@@ -226,7 +226,7 @@ function allowsOnlyNamed(statements: Statement[]): Tri {
 
 const FAMILY_AND_FUTURE = [...INVOCATION_FAMILY, FUTURE_INVOCATION_ACTION];
 
-/** The first statements of `candidates` for which `test` is true, `UNKNOWN` if it may be. */
+/** The statements of `candidates` for which `test` is true; `UNKNOWN` if none is but some may be. */
 function which(candidates: Statement[], test: (s: Statement) => Tri): Statement[] | typeof UNKNOWN {
   const found = candidates.filter((s) => test(s) === true);
   if (found.length > 0 || candidates.every((s) => test(s) === false)) {
@@ -253,8 +253,9 @@ function frontingProblem(
   if (statements === undefined || statements instanceof InvalidPolicyDocument) {
     return `has a resource policy ("${policy.name}") that cannot be read as an IAM policy document, so it closes nothing. Write it as a JSON policy with a Deny of bedrock-agentcore:InvokeAgentRuntime* for Principal "*" under ArnNotEquals aws:PrincipalArn [the proxy role's ARN].`;
   }
-  if (!requireExplicitDeny && allowsOnlyNamed(statements) !== false) {
-    return isUnknown(allowsOnlyNamed(statements)) ? UNKNOWN : undefined;
+  const onlyNamed = requireExplicitDeny ? false : allowsOnlyNamed(statements);
+  if (onlyNamed !== false) {
+    return isUnknown(onlyNamed) ? UNKNOWN : undefined;
   }
   const denies = which(statements, deniesAllButNamed);
   if (isUnknown(denies)) {

@@ -186,23 +186,17 @@ export function allowsInvocation(s: Statement): Tri {
  * that leaves it in, or no resource element at all (resource policies may leave it implicit).
  */
 export function coversResource(s: Statement, arn: string): Tri {
+  const names = (patterns: Resolved): Tri =>
+    patterns === UNKNOWN
+      ? UNKNOWN
+      : anyOf(asList(patterns), (p) =>
+          p === UNKNOWN ? UNKNOWN : typeof p === "string" && wildcardMatch(p, arn, false),
+        );
   if (s.resource !== undefined && s.resource !== null) {
-    if (s.resource === UNKNOWN) {
-      return UNKNOWN;
-    }
-    return anyOf(asList(s.resource), (p) =>
-      p === UNKNOWN ? UNKNOWN : typeof p === "string" && wildcardMatch(p, arn, false),
-    );
+    return names(s.resource);
   }
   if (s.notResource !== undefined && s.notResource !== null) {
-    if (s.notResource === UNKNOWN) {
-      return UNKNOWN;
-    }
-    return not(
-      anyOf(asList(s.notResource), (p) =>
-        p === UNKNOWN ? UNKNOWN : typeof p === "string" && wildcardMatch(p, arn, false),
-      ),
-    );
+    return not(names(s.notResource));
   }
   return true;
 }
