@@ -4,7 +4,7 @@ import {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { describe, ofType, sourcesOf, T, validateTypes } from "./lib/types";
+import { describe, ofType, referenced, sourcesOf, T, validateTypes } from "./lib/types";
 import {
   asList,
   asNumber,
@@ -77,24 +77,6 @@ export const apigatewayStreamLambdaUri: ResourceValidationPolicy = {
     }
   }),
 };
-
-/** A resource that `resource.props[property]` names, by id when both ids are known, else by dependency. */
-function referenced(
-  resource: PolicyResource,
-  property: string,
-  candidates: readonly PolicyResource[],
-  idProperty = "id",
-): PolicyResource | undefined {
-  const ref = asString(resolve(resource.props, property));
-  if (typeof ref === "string") {
-    const byId = candidates.find((c) => asString(resolve(c.props, idProperty)) === ref);
-    if (byId) {
-      return byId;
-    }
-  }
-  const urns = new Set(sourcesOf(resource, property).map((s) => s.urn));
-  return candidates.find((c) => urns.has(c.urn));
-}
 
 interface StreamingApi {
   api: PolicyResource;

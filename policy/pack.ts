@@ -19,7 +19,7 @@ export const policies: NonNullable<PolicyPackArgs["policies"]> = [
 
 export const packArgs: PolicyPackArgs = {
   description:
-    "Keeps Amazon Bedrock AgentCore runtimes behind API Gateway (no public AgentCore URLs, no Lambda invocation outside API Gateway) and checks that API Gateway response streaming is set up to work.",
+    "Keeps Amazon Bedrock AgentCore runtimes behind API Gateway (one resource policy per runtime denying InvokeAgentRuntime* to all but named roles, no public AgentCore URLs, API Gateway as the only way into the Lambdas that front AgentCore) and checks that API Gateway response streaming is set up to work.",
   displayName: "AgentCore behind API Gateway",
   provider: "aws",
   tags: ["aws", "agentcore", "apigateway", "lambda", "streaming"],

@@ -17,11 +17,27 @@ import {
  * question returns `UNKNOWN` when its answer depends on a part of the document that is computed.
  */
 
-/** The data-plane actions that start work on an AgentCore runtime. */
-export const AGENTCORE_INVOKE_ACTIONS = [
+/**
+ * Every way into an AgentCore runtime's sessions, per the service authorization reference for
+ * `bedrock-agentcore`: InvokeAgentRuntime and its `ForUser` form, the WebSocket stream and its
+ * `ForUser` form, and InvokeAgentRuntimeCommand / InvokeAgentRuntimeCommandShell (commands inside
+ * a session's microVM). `bedrock-agentcore:InvokeAgentRuntime*` names them all.
+ */
+export const INVOCATION_FAMILY = [
   "bedrock-agentcore:InvokeAgentRuntime",
   "bedrock-agentcore:InvokeAgentRuntimeForUser",
+  "bedrock-agentcore:InvokeAgentRuntimeWithWebSocketStream",
+  "bedrock-agentcore:InvokeAgentRuntimeWithWebSocketStreamForUser",
+  "bedrock-agentcore:InvokeAgentRuntimeCommand",
+  "bedrock-agentcore:InvokeAgentRuntimeCommandShell",
 ] as const;
+
+/**
+ * An action name of the family AgentCore does not have (yet): a Deny that covers it covers the
+ * family by its prefix, as `bedrock-agentcore:InvokeAgentRuntime*` does, and so whatever AgentCore
+ * adds to it later. A list of today's six names does not.
+ */
+export const FUTURE_INVOCATION_ACTION = "bedrock-agentcore:InvokeAgentRuntimeAddedLater";
 
 export interface Statement {
   /** Position in the document, for messages. */
@@ -146,12 +162,43 @@ export function coversAnyAction(s: Statement, actions: readonly string[]): Tri {
   return false;
 }
 
-/** Whether the statement is an Allow that covers invoking an AgentCore runtime. */
+/** Whether the statement's Action (or NotAction) covers every one of `actions`. */
+export function coversAllActions(s: Statement, actions: readonly string[]): Tri {
+  return allOf(actions, (a) => coversAnyAction(s, [a]));
+}
+
+/** The actions of `actions` the statement does not cover (known ones only). */
+export function uncoveredActions(s: Statement, actions: readonly string[]): string[] {
+  return actions.filter((a) => coversAnyAction(s, [a]) === false);
+}
+
+/** Whether the statement is an Allow that covers any way into an AgentCore runtime's sessions. */
 export function allowsInvocation(s: Statement): Tri {
   return every(
     () => isEffect(s, "Allow"),
-    () => coversAnyAction(s, AGENTCORE_INVOKE_ACTIONS),
+    () => coversAnyAction(s, INVOCATION_FAMILY),
   );
+}
+
+/**
+ * Whether the statement applies to the resource `arn`: a Resource pattern that matches it (`*`
+ * included: in a resource policy it is the resource the policy is attached to), a NotResource
+ * that leaves it in, or no resource element at all (resource policies may leave it implicit).
+ */
+export function coversResource(s: Statement, arn: string): Tri {
+  const names = (patterns: Resolved): Tri =>
+    patterns === UNKNOWN
+      ? UNKNOWN
+      : anyOf(asList(patterns), (p) =>
+          p === UNKNOWN ? UNKNOWN : typeof p === "string" && wildcardMatch(p, arn, false),
+        );
+  if (s.resource !== undefined && s.resource !== null) {
+    return names(s.resource);
+  }
+  if (s.notResource !== undefined && s.notResource !== null) {
+    return not(names(s.notResource));
+  }
+  return true;
 }
 
 /** The values of a Principal block, of every principal type. */
@@ -270,18 +317,14 @@ export function sparesOnlyNamedPrincipals(s: Statement): Tri {
 }
 
 /**
- * Whether the statement is an explicit Deny of `actions` for every principal but named ones:
- * `Principal: "*"` with only `aws:PrincipalArn` exclusions, or `NotPrincipal` listing named
- * principals with no Condition.
+ * Whether the statement is an explicit Deny for every principal but named ones: `Principal: "*"`
+ * with only `aws:PrincipalArn` exclusions, or `NotPrincipal` listing named principals with no
+ * Condition. What it denies, and on which resource, is for the caller to check.
  */
-export function deniesAllButNamed(s: Statement, actions: readonly string[]): Tri {
+export function deniesAllButNamed(s: Statement): Tri {
   const deny = isEffect(s, "Deny");
   if (deny !== true) {
     return deny;
-  }
-  const covers = coversAnyAction(s, actions);
-  if (covers !== true) {
-    return covers;
   }
   if (s.notPrincipal !== undefined) {
     const values = principalValues(s.notPrincipal);

@@ -4,6 +4,7 @@ import {
   ResourceValidationArgs,
   ReportViolation,
 } from "@pulumi/policy";
+import { asString, resolve } from "./values";
 
 /**
  * Resource type tokens of @pulumi/aws v7, as the engine sends them. The pack matches resources by
@@ -15,19 +16,28 @@ export const T = {
   agentRuntime: "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime",
   agentRuntimeEndpoint: "aws:bedrock/agentcoreAgentRuntimeEndpoint:AgentcoreAgentRuntimeEndpoint",
   agentcoreResourcePolicy: "aws:bedrock/agentcoreResourcePolicy:AgentcoreResourcePolicy",
+  agentcoreGateway: "aws:bedrock/agentcoreGateway:AgentcoreGateway",
+  agentcoreGatewayTarget: "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget",
   lambdaFunction: "aws:lambda/function:Function",
   lambdaFunctionUrl: "aws:lambda/functionUrl:FunctionUrl",
   lambdaPermission: "aws:lambda/permission:Permission",
+  lambdaEventSourceMapping: "aws:lambda/eventSourceMapping:EventSourceMapping",
+  lambdaInvocation: "aws:lambda/invocation:Invocation",
   restApi: "aws:apigateway/restApi:RestApi",
+  restApiPut: "aws:apigateway/restApiPut:RestApiPut",
   restApiIntegration: "aws:apigateway/integration:Integration",
   restApiMethod: "aws:apigateway/method:Method",
+  httpApi: "aws:apigatewayv2/api:Api",
   httpApiIntegration: "aws:apigatewayv2/integration:Integration",
   cloudfrontDistribution: "aws:cloudfront/distribution:Distribution",
+  cloudfrontMultitenantDistribution:
+    "aws:cloudfront/multitenantDistribution:MultitenantDistribution",
   iamPolicy: "aws:iam/policy:Policy",
   iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
   iamUserPolicy: "aws:iam/userPolicy:UserPolicy",
   iamGroupPolicy: "aws:iam/groupPolicy:GroupPolicy",
   iamRole: "aws:iam/role:Role",
+  iamRolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
 } as const;
 
 export type TypedValidation = (
@@ -79,4 +89,26 @@ export function sourcesOf(resource: PolicyResource, property: string): PolicyRes
 export function describe(resource: Pick<PolicyResource, "type" | "name">): string {
   const kind = resource.type.split(":").pop() ?? resource.type;
   return `${kind} "${resource.name}"`;
+}
+
+/**
+ * The resource of `candidates` that `resource.props[property]` names: by value when it is known
+ * and equals one of the candidate's `keys` (id, name, ARN, ...), otherwise by the dependency the
+ * engine recorded for the property.
+ */
+export function referenced(
+  resource: PolicyResource,
+  property: string,
+  candidates: readonly PolicyResource[],
+  keys: readonly string[] = ["id"],
+): PolicyResource | undefined {
+  const ref = asString(resolve(resource.props, property));
+  if (typeof ref === "string") {
+    const byValue = candidates.find((c) => keys.some((k) => asString(resolve(c.props, k)) === ref));
+    if (byValue) {
+      return byValue;
+    }
+  }
+  const urns = new Set(sourcesOf(resource, property).map((s) => s.urn));
+  return candidates.find((c) => urns.has(c.urn));
 }

@@ -13,6 +13,7 @@ import {
   PolicyPackConfigFile,
   resolvePolicyConfig,
 } from "../../policy/check";
+import { PROTECTED_TAG } from "../../policy/lib/protected";
 import { T } from "../../policy/lib/types";
 import { runProgram } from "../support/run-program";
 import { closedPolicy, runtimeProps, RUNTIME_ARN } from "./fixtures";
@@ -30,34 +31,33 @@ function captured(
   return { type, name, urn: urnOf(type, name), inputs, outputs, dependencies: [] };
 }
 
+/** A function that fronts AgentCore (tagged so), and a Function URL on it. */
+const taggedFunction = captured(T.lambdaFunction, "f", {
+  name: "f",
+  role: "arn:aws:iam::123456789012:role/managed-elsewhere",
+  tags: { [PROTECTED_TAG]: "true" },
+});
 const functionUrl = captured(T.lambdaFunctionUrl, "url", {
   functionName: "f",
   authorizationType: "NONE",
 });
-const permission = (sourceArn: unknown) =>
-  captured(T.lambdaPermission, "perm", {
-    action: "lambda:InvokeFunction",
-    function: "f",
-    principal: "apigateway.amazonaws.com",
-    sourceArn,
-  });
+const exposed = [taggedFunction, functionUrl];
 const runtimeResource = captured(T.agentRuntime, "rt", runtimeProps(), {
   agentRuntimeArn: RUNTIME_ARN,
 });
-const runtimePolicy = captured(T.agentcoreResourcePolicy, "rt-policy", {
-  resourceArn: RUNTIME_ARN,
-  policy: closedPolicy(RUNTIME_ARN),
-});
+const runtimePolicyWith = (policy: unknown) =>
+  captured(T.agentcoreResourcePolicy, "rt-policy", { resourceArn: RUNTIME_ARN, policy });
+const runtimePolicy = runtimePolicyWith(closedPolicy(RUNTIME_ARN));
 
 describe("policy:check config resolution", () => {
   it("applies schema defaults, pack levels, `all`, and per-policy entries", () => {
     const config = resolvePolicyConfig(policyInfos, {
       all: "advisory",
-      "lambda-no-function-url": { enforcementLevel: "mandatory", allowedFunctions: ["f"] },
+      "agentcore-runtime-fronted": { enforcementLevel: "mandatory", exemptRuntimeNames: ["f"] },
     });
-    assert.deepEqual(config.get("lambda-no-function-url"), {
+    assert.deepEqual(config.get("agentcore-runtime-fronted"), {
       enforcementLevel: "mandatory",
-      properties: { allowedFunctions: ["f"], allowNoneAuthorization: false },
+      properties: { exemptRuntimeNames: ["f"], requireExplicitDeny: true },
     });
     assert.equal(config.get("agentcore-runtime-iam-auth-only")?.enforcementLevel, "advisory");
     assert.equal(
@@ -72,12 +72,15 @@ describe("policy:check config resolution", () => {
       /not a policy of this pack/,
     );
     assert.throws(
-      () => resolvePolicyConfig(policyInfos, { "lambda-no-function-url": { allowedFunction: [] } }),
+      () =>
+        resolvePolicyConfig(policyInfos, { "lambda-no-function-url": { allowedFunctions: [] } }),
       /does not take/,
     );
     assert.throws(
       () =>
-        resolvePolicyConfig(policyInfos, { "lambda-no-function-url": { allowedFunctions: "f" } }),
+        resolvePolicyConfig(policyInfos, {
+          "agentcore-runtime-fronted": { exemptRuntimeNames: "f" },
+        }),
       /to a string; it takes an array/,
     );
     assert.throws(
@@ -117,26 +120,44 @@ describe("policy:check against the pack's analyzer server", function () {
   });
 
   it("reports resource violations with the resource's URN, level and the CLI's message layout", async () => {
-    const result = await analyzer.analyze([functionUrl, runtimeResource, runtimePolicy]);
+    const result = await analyzer.analyze([
+      captured(T.lambdaFunctionUrl, "open", { functionName: "f", authorizationType: "NONE" }),
+      captured(T.cloudfrontDistribution, "cdn", {
+        origins: [{ originId: "agent", domainName: "bedrock-agentcore.us-east-1.amazonaws.com" }],
+      }),
+      runtimeResource,
+      runtimePolicy,
+    ]);
     assert.equal(result.diagnostics.length, 1);
     const [d] = result.diagnostics;
-    assert.equal(d.policyName, "lambda-no-function-url");
+    assert.equal(d.policyName, "agentcore-no-public-wrapper");
     assert.equal(d.enforcementLevel, "mandatory");
-    assert.equal(d.urn, functionUrl.urn);
-    assert.match(d.message, /^Lambda functions have no Function URL.*\nLambda Function URL "url"/s);
+    assert.equal(d.urn, urnOf(T.cloudfrontDistribution, "cdn"));
+    assert.match(
+      d.message,
+      /^No CloudFront origin.*\nCloudFront distribution "cdn" origin "agent"/s,
+    );
     assert.ok(hasMandatory(result));
   });
 
-  it("runs stack policies once over the stack (AnalyzeStack), reporting against the runtime", async () => {
-    const result = await analyzer.analyze([runtimeResource]);
+  it("runs stack policies once over the stack (AnalyzeStack), reporting against the resource at fault", async () => {
+    const result = await analyzer.analyze([runtimeResource, ...exposed]);
     assert.deepEqual(
-      result.diagnostics.map((d) => [d.policyName, d.urn]),
-      [["agentcore-runtime-fronted", runtimeResource.urn]],
+      result.diagnostics.map((d) => [d.policyName, d.urn]).sort(),
+      [
+        ["agentcore-runtime-fronted", runtimeResource.urn],
+        ["lambda-no-function-url", functionUrl.urn],
+      ].sort(),
+    );
+    const url = result.diagnostics.find((d) => d.policyName === "lambda-no-function-url")!;
+    assert.match(
+      url.message,
+      /^Functions that front AgentCore have no Function URL.*\nLambda Function URL "url"/s,
     );
   });
 
   it("applies the policy config: levels, disabling, and allow-lists", async () => {
-    const advisory = await analyzer.analyze([functionUrl], {
+    const advisory = await analyzer.analyze(exposed, {
       "lambda-no-function-url": "advisory",
     });
     assert.deepEqual(
@@ -144,36 +165,40 @@ describe("policy:check against the pack's analyzer server", function () {
       ["advisory"],
     );
     assert.ok(!hasMandatory(advisory));
-    const disabled = await analyzer.analyze([functionUrl], { all: "disabled" });
+    const disabled = await analyzer.analyze(exposed, { all: "disabled" });
     assert.deepEqual(disabled.diagnostics, []);
-    const allowed = await analyzer.analyze([functionUrl], {
-      "lambda-no-function-url": { allowedFunctions: ["f"], allowNoneAuthorization: true },
-    });
-    assert.deepEqual(allowed.diagnostics, []);
+    const cdn = (domainName: string) =>
+      captured(T.cloudfrontDistribution, "cdn", { origins: [{ originId: "a", domainName }] });
+    const patterns = { "agentcore-no-public-wrapper": { additionalHostPatterns: ["^agents\\."] } };
+    assert.deepEqual((await analyzer.analyze([cdn("agents.example.com")])).diagnostics, []);
+    assert.equal(
+      (await analyzer.analyze([cdn("agents.example.com")], patterns)).diagnostics.length,
+      1,
+    );
   });
 
   it("sends computed values as the engine does, and lists what waits for pulumi up", async () => {
-    const result = await analyzer.analyze([permission(COMPUTED)]);
+    const result = await analyzer.analyze([runtimePolicyWith(COMPUTED)]);
     assert.deepEqual(result.diagnostics, []);
     assert.deepEqual(
       deferred(result).map((n) => [n.policyName, n.urn]),
-      [["lambda-permission-apigateway-only", urnOf(T.lambdaPermission, "perm")]],
+      [["agentcore-resource-policy-no-public-principal", runtimePolicy.urn]],
     );
     // @pulumi/pulumi's own unknown marker (a mocked preview) travels the same way.
-    const marker = await analyzer.analyze([permission({ __pulumiUnknown: true })]);
+    const marker = await analyzer.analyze([runtimePolicyWith({ __pulumiUnknown: true })]);
     assert.equal(deferred(marker).length, 1);
   });
 
   it("formats results in the Pulumi CLI's layout", async () => {
-    const result = await analyzer.analyze([functionUrl]);
-    const text = formatResult(result, [functionUrl], "policy");
+    const result = await analyzer.analyze(exposed);
+    const text = formatResult(result, exposed, "policy");
     assert.equal(
       text.split("\n").slice(0, 4).join("\n"),
       [
         "Policies:",
         `    ❌ agentcore-stream-guardrails@v${analyzer.packVersion} (local: policy)`,
         "        - [mandatory]  lambda-no-function-url  (aws:lambda/functionUrl:FunctionUrl: url)",
-        "          Lambda functions have no Function URL: a URL is a public endpoint that bypasses API Gateway's authorization, throttling and WAF.",
+        "          Functions that front AgentCore have no Function URL: a URL is a public endpoint that bypasses API Gateway's authorization, throttling and WAF.",
       ].join("\n"),
     );
     const clean: AnalysisResult = { ...result, diagnostics: [] };
@@ -210,7 +235,10 @@ describe("npm run policy:check", function () {
     const { code, stdout, stderr } = await cli(["--runner", "test/support/run-program.ts"]);
     assert.equal(code, 0, stderr + stdout);
     for (const stack of ["dev", "prod"]) {
-      assert.match(stdout, new RegExp(`Stack ${stack}: \\d+ resources, 12 policies`));
+      assert.match(
+        stdout,
+        new RegExp(`Stack ${stack}: \\d+ resources, ${policyInfos.length} policies`),
+      );
     }
     assert.match(stdout, /✅ agentcore-stream-guardrails@v\d+\.\d+\.\d+ \(local: policy\)/);
     assert.doesNotMatch(stdout, /\[mandatory\]|\[advisory\]/);
@@ -219,9 +247,10 @@ describe("npm run policy:check", function () {
   it("fails on a mandatory violation and prints it as the CLI does", async () => {
     const resources = await runProgram({
       stack: "dev",
-      extraResources: (_p, aws) => {
+      extraResources: (_p, aws, program) => {
+        // A Function URL on the proxy, which fronts AgentCore (its role may invoke the runtime).
         new aws.lambda.FunctionUrl("open-url", {
-          functionName: "any-function",
+          functionName: program.functionName as import("@pulumi/pulumi").Output<string>,
           authorizationType: "NONE",
         });
       },

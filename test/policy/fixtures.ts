@@ -20,6 +20,8 @@ export const INVOKE = [
   "bedrock-agentcore:InvokeAgentRuntime",
   "bedrock-agentcore:InvokeAgentRuntimeForUser",
 ];
+/** Every way into a runtime's sessions, by its prefix, as the shipped program denies it. */
+export const FAMILY = "bedrock-agentcore:InvokeAgentRuntime*";
 
 export type Doc = { Version: string; Statement: Record<string, unknown>[] };
 
@@ -39,7 +41,7 @@ export const denyOthers = (resourceArn: string, roles = [PROXY_ROLE_ARN]) => ({
   Sid: "DenyEveryoneElse",
   Effect: "Deny",
   Principal: "*",
-  Action: INVOKE,
+  Action: FAMILY,
   Resource: resourceArn,
   Condition: { ArnNotEquals: { "aws:PrincipalArn": roles } },
 });
@@ -159,4 +161,39 @@ export function method(
     },
     extra,
   );
+}
+
+export const PROXY_ROLE_NAME = "proxy-role-1a2b3c";
+
+/** The proxy's role, its grant to invoke the runtime, and its function: a protected function. */
+export function proxyFunction(
+  overrides: { grant?: unknown; tags?: Record<string, string>; role?: unknown } = {},
+): TestResource[] {
+  const role = resource(T.iamRole, "proxy-role", {
+    name: PROXY_ROLE_NAME,
+    arn: PROXY_ROLE_ARN,
+    id: PROXY_ROLE_NAME,
+    assumeRolePolicy: JSON.stringify(
+      doc({
+        Effect: "Allow",
+        Principal: { Service: "lambda.amazonaws.com" },
+        Action: "sts:AssumeRole",
+      }),
+    ),
+  });
+  const grant =
+    overrides.grant ??
+    JSON.stringify(doc({ Effect: "Allow", Action: INVOKE, Resource: [RUNTIME_ARN, ENDPOINT_ARN] }));
+  const rolePolicy = resource(
+    T.iamRolePolicy,
+    "proxy-role-policy",
+    { role: PROXY_ROLE_NAME, policy: grant },
+    { dependencies: [role.urn!] },
+  );
+  const fn = lambdaFunction("proxy-fn", {
+    role: overrides.role ?? PROXY_ROLE_ARN,
+    ...(overrides.tags ? { tags: overrides.tags } : {}),
+  });
+  fn.dependencies = [role.urn!, rolePolicy.urn!];
+  return [role, rolePolicy, fn];
 }

@@ -77,6 +77,23 @@ export interface Outcome {
   unhandledUnknown?: string;
 }
 
+/**
+ * What an "accepts" test asserts, so that it can fail: the policy ran to the end on what it
+ * accepts (no violation, not "not applicable", no unknown it tripped on), and a near miss (the same
+ * input with the one value the policy decides on made wrong) draws a violation. Without the near
+ * miss, a policy that silently skipped what it should check (an `if (!found) continue;`) would
+ * pass every accepts test.
+ */
+export function assertAccepts(accepted: Outcome, nearMiss: Outcome): void {
+  assert.deepEqual(accepted.violations, []);
+  assert.equal(accepted.notApplicable, undefined, "the policy did not apply");
+  assert.equal(accepted.unhandledUnknown, undefined);
+  assert.ok(
+    nearMiss.violations.length > 0,
+    "the near miss drew no violation: the policy did not look at what the test accepts",
+  );
+}
+
 /** The policy waited for `pulumi up`: no violation now, and the reason says so. */
 export function assertDeferred(outcome: Pick<Outcome, "violations" | "notApplicable">): void {
   assert.deepEqual(outcome.violations, []);

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { iamAgentcoreInvokeNotWildcard } from "../../policy/iam";
 import { T } from "../../policy/lib/types";
 import { doc, ENDPOINT_ARN, RUNTIME_ARN } from "./fixtures";
-import { COMPUTED, resource, runResource } from "./helpers";
+import { assertAccepts, COMPUTED, resource, runResource } from "./helpers";
 
 describe("policy: iam-agentcore-invoke-not-wildcard", () => {
   const policy = iamAgentcoreInvokeNotWildcard;
@@ -21,23 +21,25 @@ describe("policy: iam-agentcore-invoke-not-wildcard", () => {
 
   it("accepts grants on the runtime and endpoint ARNs (endpoint names may be wildcards)", async () => {
     for (const resources of [[RUNTIME_ARN, ENDPOINT_ARN], [`${RUNTIME_ARN}/runtime-endpoint/*`]]) {
-      const outcome = await runResource(policy, rolePolicy(doc(grant(resources))));
-      assert.deepEqual(outcome.violations, []);
-      assert.equal(outcome.notApplicable, undefined);
+      assertAccepts(
+        await runResource(policy, rolePolicy(doc(grant(resources)))),
+        await runResource(policy, rolePolicy(doc(grant([...resources, "*"])))),
+      );
     }
   });
 
   it("accepts unrelated wildcard grants (X-Ray) and wildcard Denies", async () => {
-    const outcome = await runResource(
-      policy,
+    const withGrant = (effect: string) =>
       rolePolicy(
         doc(
           { Effect: "Allow", Action: ["xray:PutTraceSegments"], Resource: "*" },
-          grant("*", { Effect: "Deny" }),
+          grant("*", { Effect: effect }),
         ),
-      ),
+      );
+    assertAccepts(
+      await runResource(policy, withGrant("Deny")),
+      await runResource(policy, withGrant("Allow")),
     );
-    assert.deepEqual(outcome.violations, []);
   });
 
   const wildcards: [string, Record<string, unknown>][] = [
@@ -50,6 +52,10 @@ describe("policy: iam-agentcore-invoke-not-wildcard", () => {
     ["NotResource", { ...grant(undefined), NotResource: RUNTIME_ARN }],
     ["bedrock-agentcore:* on *", grant("*", { Action: "bedrock-agentcore:*" })],
     ["Action * on *", grant(["*"], { Action: "*" })],
+    [
+      "InvokeAgentRuntimeCommand on *",
+      grant("*", { Action: "bedrock-agentcore:InvokeAgentRuntimeCommand" }),
+    ],
   ];
   for (const [what, statement] of wildcards) {
     it(`rejects InvokeAgentRuntime on ${what}`, async () => {

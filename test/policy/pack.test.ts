@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { PACK_NAME, packArgs, policies } from "../../policy/pack";
 import { T } from "../../policy/lib/types";
@@ -11,8 +11,13 @@ const MANDATORY = [
   "agentcore-resource-policy-no-public-principal",
   "agentcore-runtime-fronted",
   "agentcore-no-public-wrapper",
+  "agentcore-gateway-authorized",
   "lambda-no-function-url",
   "lambda-permission-apigateway-only",
+  "lambda-no-event-source-mapping",
+  "lambda-no-deploy-invocation",
+  "lambda-no-identity-invoke-grant",
+  "lambda-no-gateway-target",
 ];
 
 describe("the policy pack", () => {
@@ -73,24 +78,49 @@ describe("the policy pack", () => {
   });
 });
 
+describe("policy/README.md", () => {
+  it("names only files and folders that exist (relative to policy/ or the repository)", () => {
+    const repo = path.join(__dirname, "..", "..");
+    const readme = readFileSync(path.join(repo, "policy", "README.md"), "utf8");
+    const named = [...readme.matchAll(/`((?:\.github|config|lib|test|examples)\/[^`*<>]*)`/g)].map(
+      (m) => m[1],
+    );
+    assert.ok(named.includes(".github/workflows/pull-request.yml"), named.join());
+    for (const name of named) {
+      assert.ok(
+        [path.join(repo, "policy", name), path.join(repo, name)].some((p) => existsSync(p)),
+        `policy/README.md names ${name}, which does not exist`,
+      );
+    }
+  });
+});
+
 describe("the pack's view of @pulumi/aws", () => {
   const classes: Record<keyof typeof T, unknown> = {
     agentRuntime: aws.bedrock.AgentcoreAgentRuntime,
     agentRuntimeEndpoint: aws.bedrock.AgentcoreAgentRuntimeEndpoint,
     agentcoreResourcePolicy: aws.bedrock.AgentcoreResourcePolicy,
+    agentcoreGateway: aws.bedrock.AgentcoreGateway,
+    agentcoreGatewayTarget: aws.bedrock.AgentcoreGatewayTarget,
     lambdaFunction: aws.lambda.Function,
     lambdaFunctionUrl: aws.lambda.FunctionUrl,
     lambdaPermission: aws.lambda.Permission,
+    lambdaEventSourceMapping: aws.lambda.EventSourceMapping,
+    lambdaInvocation: aws.lambda.Invocation,
     restApi: aws.apigateway.RestApi,
+    restApiPut: aws.apigateway.RestApiPut,
     restApiIntegration: aws.apigateway.Integration,
     restApiMethod: aws.apigateway.Method,
+    httpApi: aws.apigatewayv2.Api,
     httpApiIntegration: aws.apigatewayv2.Integration,
     cloudfrontDistribution: aws.cloudfront.Distribution,
+    cloudfrontMultitenantDistribution: aws.cloudfront.MultitenantDistribution,
     iamPolicy: aws.iam.Policy,
     iamRolePolicy: aws.iam.RolePolicy,
     iamUserPolicy: aws.iam.UserPolicy,
     iamGroupPolicy: aws.iam.GroupPolicy,
     iamRole: aws.iam.Role,
+    iamRolePolicyAttachment: aws.iam.RolePolicyAttachment,
   };
 
   for (const [key, cls] of Object.entries(classes)) {
@@ -119,11 +149,30 @@ describe("the pack's view of @pulumi/aws", () => {
         aws.lambda.FunctionUrlArgs,
         "functionName" | "authorizationType"
       >,
-      ["principal", "sourceArn"] satisfies Reads<
+      ["principal", "sourceArn", "action", "function"] satisfies Reads<
         aws.lambda.PermissionArgs,
-        "principal" | "sourceArn"
+        "principal" | "sourceArn" | "action" | "function"
       >,
-      ["arn", "timeout"] satisfies Reads<aws.lambda.FunctionState, "arn" | "timeout">,
+      ["arn", "timeout", "role", "tags", "name"] satisfies Reads<
+        aws.lambda.FunctionState,
+        "arn" | "timeout" | "role" | "tags" | "name"
+      >,
+      ["functionName"] satisfies Reads<aws.lambda.EventSourceMappingArgs, "functionName">,
+      ["functionName"] satisfies Reads<aws.lambda.InvocationArgs, "functionName">,
+      ["authorizerType"] satisfies Reads<aws.bedrock.AgentcoreGatewayArgs, "authorizerType">,
+      ["gatewayId", "gatewayArn"] satisfies Reads<
+        aws.bedrock.AgentcoreGatewayState,
+        "gatewayId" | "gatewayArn"
+      >,
+      ["gatewayIdentifier", "targetConfiguration"] satisfies Reads<
+        aws.bedrock.AgentcoreGatewayTargetArgs,
+        "gatewayIdentifier" | "targetConfiguration"
+      >,
+      ["body"] satisfies Reads<aws.apigateway.RestApiPutArgs, "body">,
+      ["body", "target"] satisfies Reads<aws.apigatewayv2.ApiArgs, "body" | "target">,
+      ["origins"] satisfies Reads<aws.cloudfront.MultitenantDistributionArgs, "origins">,
+      ["role", "policyArn"] satisfies Reads<aws.iam.RolePolicyAttachmentArgs, "role" | "policyArn">,
+      ["arn", "policy"] satisfies Reads<aws.iam.PolicyState, "arn" | "policy">,
       ["type", "uri", "responseTransferMode", "timeoutMilliseconds", "restApi"] satisfies Reads<
         aws.apigateway.IntegrationArgs,
         "type" | "uri" | "responseTransferMode" | "timeoutMilliseconds" | "restApi"
@@ -147,5 +196,17 @@ describe("the pack's view of @pulumi/aws", () => {
     const origin: keyof aws.types.input.cloudfront.DistributionOrigin = "domainName";
     const types: keyof aws.types.input.apigateway.RestApiEndpointConfiguration = "types";
     assert.deepEqual([jwt, origin, types], ["customJwtAuthorizer", "domainName", "types"]);
+    // The nested paths the gateway and multi-tenant checks read.
+    type Config = aws.types.input.bedrock.AgentcoreGatewayTargetTargetConfiguration;
+    const nested = [
+      "arn" satisfies keyof aws.types.input.bedrock.AgentcoreGatewayTargetTargetConfigurationHttpAgentcoreRuntime,
+      "endpoint" satisfies keyof aws.types.input.bedrock.AgentcoreGatewayTargetTargetConfigurationHttpPassthrough,
+      "endpoint" satisfies keyof aws.types.input.bedrock.AgentcoreGatewayTargetTargetConfigurationMcpMcpServer,
+      "lambdaArn" satisfies keyof aws.types.input.bedrock.AgentcoreGatewayTargetTargetConfigurationMcpLambda,
+      "payload" satisfies keyof aws.types.input.bedrock.AgentcoreGatewayTargetTargetConfigurationMcpOpenApiSchemaInlinePayload,
+      "domainName" satisfies keyof aws.types.input.cloudfront.MultitenantDistributionOrigin,
+      ["http", "mcp"] as const satisfies readonly (keyof Config)[],
+    ];
+    assert.equal(nested.length, 7);
   });
 });

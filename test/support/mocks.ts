@@ -115,6 +115,11 @@ export function awsMocks(region: string, options: MockOptions = {}): pulumi.runt
           );
           state.agentRuntimeEndpointArn = `${String(state.agentRuntimeArn)}/runtime-endpoint/${String(inputs.name)}`;
           break;
+        case "aws:bedrock/agentcoreGateway:AgentcoreGateway":
+          state.gatewayId = id;
+          state.gatewayArn = arnOf("bedrock-agentcore", `gateway/${id}`);
+          state.gatewayUrl = `https://${id}.gateway.bedrock-agentcore.${region}.amazonaws.com/mcp`;
+          break;
         case "aws:apigateway/restApi:RestApi":
           state.rootResourceId = `${id}-root`;
           state.executionArn = arnOf("execute-api", id);

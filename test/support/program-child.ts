@@ -101,8 +101,9 @@ async function main(): Promise<void> {
     const extra = new Function(`return (${request.extraResources});`)() as (
       p: typeof pulumi,
       a: typeof aws,
+      program: Record<string, unknown>,
     ) => void;
-    extra(pulumi, aws);
+    extra(pulumi, aws, program);
   }
 
   const exports: Record<string, unknown> = {};

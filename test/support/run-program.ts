@@ -39,9 +39,11 @@ export interface RunProgramOptions {
   preview?: boolean;
   /**
    * Extra resources registered after the program, e.g. a violating variant for the policy pack.
-   * Sent to the child process as source text: it must not close over local variables.
+   * Sent to the child process as source text: it must not close over local variables. `program`
+   * is the program module (its exports, e.g. `functionName`, are Outputs, so a resource built
+   * from one depends on the program's resource as in a real stack).
    */
-  extraResources?: (p: typeof pulumi, a: typeof aws) => void;
+  extraResources?: (p: typeof pulumi, a: typeof aws, program: Record<string, unknown>) => void;
   /** Run this program module instead of index.ts. */
   program?: string;
   /** Extra environment for the program (fixtures read their variant from it). */
