@@ -22,7 +22,8 @@ export class CancelAnswerError extends Error {
   override name = "CancelAnswerError";
 }
 
-export interface CancelTarget {
+/** The runtime session a request acts on, as InvokeAgentRuntime names it. */
+export interface SessionTarget {
   agentRuntimeArn: string;
   qualifier: string;
   runtimeSessionId: string;
@@ -36,7 +37,7 @@ export interface CancelTarget {
  */
 export async function cancelTurn(
   client: Pick<BedrockAgentCoreClient, "send">,
-  target: CancelTarget,
+  target: SessionTarget,
   abortSignal: AbortSignal,
 ): Promise<boolean> {
   const response = await client.send(

@@ -7,7 +7,7 @@ import {
   type BedrockAgentCoreClient,
 } from "@aws-sdk/client-bedrock-agentcore";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
-import { cancelTurn, type CancelTarget } from "./cancel";
+import { cancelTurn, type SessionTarget } from "./cancel";
 import type { ConfigResult } from "./config";
 import {
   clientError,
@@ -134,7 +134,7 @@ class Exchange {
    * Scopes the client's session id to the caller (see session.ts), names it in the answer's
    * X-Session-Id and, hashed, in the log line.
    */
-  scopeSession(clientSession: string, config: ReadyConfig): CancelTarget {
+  scopeSession(clientSession: string, config: ReadyConfig): SessionTarget {
     const identity = callerIdentity(this.event);
     const runtimeSession = runtimeSessionId(clientSession, identity, config.sessionKey);
     this.headers["X-Session-Id"] = clientSession;
@@ -363,7 +363,7 @@ const ABORT_CANCEL_TIMEOUT_MS = 2_000;
 async function cancelOnAbort(
   ex: Exchange,
   client: Deps["client"],
-  target: CancelTarget,
+  target: SessionTarget,
   config: ReadyConfig,
 ): Promise<void> {
   const timeoutMs = Math.min(ABORT_CANCEL_TIMEOUT_MS, Math.max(1, config.deadlineMarginMs - 500));
