@@ -301,16 +301,29 @@ async function invoke(ex: Exchange, config: ReadyConfig, client: Deps["client"])
   }
 }
 
+/**
+ * The caller's runtime session for the id in the path (DELETE and cancel), or, for a malformed
+ * id, a 400 answer and nothing.
+ */
+async function sessionFromPath(
+  ex: Exchange,
+  sessionId: string | undefined,
+  config: ReadyConfig,
+): Promise<SessionTarget | undefined> {
+  if (isValidSessionId(sessionId)) return ex.scopeSession(sessionId, config);
+  await ex.answer(clientError(400, "validation", SESSION_ID_RULE));
+  return undefined;
+}
+
 async function stopSession(
   ex: Exchange,
   sessionId: string | undefined,
   config: ReadyConfig,
   client: Deps["client"],
 ): Promise<void> {
-  if (!isValidSessionId(sessionId)) {
-    return ex.answer(clientError(400, "validation", SESSION_ID_RULE));
-  }
-  const { agentRuntimeArn, qualifier, runtimeSessionId } = ex.scopeSession(sessionId, config);
+  const target = await sessionFromPath(ex, sessionId, config);
+  if (target === undefined) return;
+  const { agentRuntimeArn, qualifier, runtimeSessionId } = target;
   try {
     await client.send(
       new StopRuntimeSessionCommand({ agentRuntimeArn, qualifier, runtimeSessionId }),
@@ -340,10 +353,8 @@ async function cancelSession(
   config: ReadyConfig,
   client: Deps["client"],
 ): Promise<void> {
-  if (!isValidSessionId(sessionId)) {
-    return ex.answer(clientError(400, "validation", SESSION_ID_RULE));
-  }
-  const target = ex.scopeSession(sessionId, config);
+  const target = await sessionFromPath(ex, sessionId, config);
+  if (target === undefined) return;
   try {
     ex.summary.cancelled = await cancelTurn(client, target, ex.controller.signal);
   } catch (err) {
