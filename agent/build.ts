@@ -34,6 +34,43 @@ const inlineAgentCoreRequires: Plugin = {
   },
 };
 
+// Strands imports the Model Context Protocol SDK for its MCP client even when, as here, no MCP
+// server is configured, and evaluating that SDK (hundreds of zod schemas built as it loads) was
+// about a quarter of the agent's start (`npm run bench`, README Performance). This agent uses no
+// MCP server, so the image's bundle gets a stand-in that fails loudly if MCP is ever used. Every
+// name Strands imports must be exported here: a new one fails the build. To add MCP tools,
+// remove this plugin.
+const MCP_LEFT_OUT = `function leftOut() {
+  throw new Error("The Model Context Protocol SDK is left out of this agent's bundle (agent/build.ts); remove leaveOutMcp there to use MCP servers.");
+}
+export {
+  leftOut as Client,
+  leftOut as ClientCredentialsProvider,
+  leftOut as McpError,
+  leftOut as SSEClientTransport,
+  leftOut as StdioClientTransport,
+  leftOut as StreamableHTTPClientTransport,
+  leftOut as UrlElicitationRequiredError,
+  leftOut as getDefaultEnvironment,
+  leftOut as takeResult,
+};
+export const ErrorCode = {}, ElicitRequestSchema = {}, LoggingMessageNotificationSchema = {};
+`;
+const leaveOutMcp: Plugin = {
+  name: "leave-out-mcp",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^@modelcontextprotocol\/sdk\// }, (args) =>
+      /[\\/]@strands-agents[\\/]sdk[\\/]/.test(args.importer)
+        ? { path: args.path, namespace: "mcp-left-out" }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: "mcp-left-out" }, () => ({
+      contents: MCP_LEFT_OUT,
+      loader: "js",
+    }));
+  },
+};
+
 /**
  * How the agent is bundled. `image` is what ships. `unoptimized` is the bundle the image used to
  * run (ESM, unminified, CommonJS builds of the AWS SDK): the benchmark builds it as the baseline
@@ -55,6 +92,7 @@ const AGENT_OPTIONS: Record<Profile, BuildOptions> = {
     // map carries positions and names only, no source text.
     sourcemap: "linked",
     sourcesContent: false,
+    plugins: [inlineAgentCoreRequires, leaveOutMcp],
   },
   unoptimized: {
     format: "esm",
@@ -64,6 +102,7 @@ const AGENT_OPTIONS: Record<Profile, BuildOptions> = {
       js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
     },
     minify: false,
+    plugins: [inlineAgentCoreRequires],
   },
 };
 
@@ -84,7 +123,6 @@ export async function buildAgent(outdir: string, profile: Profile = "image"): Pr
     ...AGENT_OPTIONS[profile],
     entryPoints: ["src/main.ts"],
     outfile: path.join(outdir, agentFile),
-    plugins: [inlineAgentCoreRequires],
   });
   if (profile === "image") {
     await build({
@@ -96,7 +134,9 @@ export async function buildAgent(outdir: string, profile: Profile = "image"): Pr
   }
 }
 
+// `node build.ts [outdir] [--unoptimized]`
 if (import.meta.main) {
-  const outdir = path.resolve(process.argv[2] ?? path.join(import.meta.dirname, "dist"));
-  await buildAgent(outdir);
+  const args = process.argv.slice(2);
+  const outdir = args.find((arg) => !arg.startsWith("--")) ?? path.join(import.meta.dirname, "dist");
+  await buildAgent(path.resolve(outdir), args.includes("--unoptimized") ? "unoptimized" : "image");
 }

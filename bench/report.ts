@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import type { AgentStartResult } from "./agent-start";
 import type { ColdStartResult } from "./cold-start";
 import type { ConcurrencyResult } from "./concurrency";
 import type { ProgramResult } from "./program";
@@ -28,6 +29,7 @@ export interface BenchResults {
   relayOverhead?: RelayOverheadResult;
   throughput?: ThroughputResult;
   coldStart?: ColdStartResult;
+  agentStart?: AgentStartResult;
   concurrency?: ConcurrencyResult;
   program?: ProgramResult;
 }
