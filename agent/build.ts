@@ -137,6 +137,7 @@ export async function buildAgent(outdir: string, profile: Profile = "image"): Pr
 // `node build.ts [outdir] [--unoptimized]`
 if (import.meta.main) {
   const args = process.argv.slice(2);
-  const outdir = args.find((arg) => !arg.startsWith("--")) ?? path.join(import.meta.dirname, "dist");
+  const outdir =
+    args.find((arg) => !arg.startsWith("--")) ?? path.join(import.meta.dirname, "dist");
   await buildAgent(path.resolve(outdir), args.includes("--unoptimized") ? "unoptimized" : "image");
 }

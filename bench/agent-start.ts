@@ -32,11 +32,7 @@ export interface AgentStartOptions {
 
 /** What starts, in order of the steps the image took from the `before` bundle. */
 export type AgentVariant =
-  | "before"
-  | "bundle"
-  | "nodeCompileCache"
-  | "image"
-  | "bundleWithNodeSourceMaps";
+  "before" | "bundle" | "nodeCompileCache" | "image" | "bundleWithNodeSourceMaps";
 
 export const AGENT_VARIANTS: Record<AgentVariant, string> = {
   before: "before: one ES module, unminified (the image's previous bundle)",
@@ -84,7 +80,9 @@ type Sample =
   | { kind: "ping"; variant: AgentVariant }
   | { kind: "firstByte"; variant: "image" | "before" };
 
-export async function measureAgentStart(options: AgentStartOptions = {}): Promise<AgentStartResult> {
+export async function measureAgentStart(
+  options: AgentStartOptions = {},
+): Promise<AgentStartResult> {
   const runs = options.runs ?? 15;
   const log = options.log ?? (() => undefined);
   const dir = mkdtempSync(path.join(os.tmpdir(), "agentcore-stream-bench-agent-"));
@@ -95,9 +93,10 @@ export async function measureAgentStart(options: AgentStartOptions = {}): Promis
     const built = await buildVariants(dir);
     const samples: Sample[] = [
       { kind: "bare" },
-      ...(Object.keys(AGENT_VARIANTS) as AgentVariant[]).map(
-        (variant): Sample => ({ kind: "ping", variant }),
-      ),
+      ...(Object.keys(AGENT_VARIANTS) as AgentVariant[]).map((variant): Sample => ({
+        kind: "ping",
+        variant,
+      })),
       { kind: "firstByte", variant: "image" },
       { kind: "firstByte", variant: "before" },
     ];
@@ -143,9 +142,10 @@ export async function measureAgentStart(options: AgentStartOptions = {}): Promis
         Object.entries(ping).map(([v, s]) => [v, rounded(s, 1)]),
       ) as Record<AgentVariant, Summary>,
       firstByteMs: { image: rounded(firstByte.image, 1), before: rounded(firstByte.before, 1) },
-      pingRatio: Object.fromEntries(
-        Object.entries(ping).map(([v, s]) => [v, ratio(s)]),
-      ) as Record<AgentVariant, number>,
+      pingRatio: Object.fromEntries(Object.entries(ping).map(([v, s]) => [v, ratio(s)])) as Record<
+        AgentVariant,
+        number
+      >,
       firstByteRatio,
       imageFiles,
       entryFile: file(path.basename(built.image.file)),
@@ -183,7 +183,11 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   const warmEnv = agentEnv("http://127.0.0.1:9", await freePort());
   runNode(["main.mjs", "--write-code-cache"], image, warmEnv);
   const bundle = path.join(uncached, "agent.cjs");
-  const withCompileCache = { file: bundle, nodeArgs: [], env: { NODE_COMPILE_CACHE: compileCache } };
+  const withCompileCache = {
+    file: bundle,
+    nodeArgs: [],
+    env: { NODE_COMPILE_CACHE: compileCache },
+  };
   // Node's compile cache fills as the bundle loads and is written when the process ends.
   await startToPing(withCompileCache, agentEnv("http://127.0.0.1:9", await freePort()));
   return {

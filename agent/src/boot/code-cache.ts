@@ -42,12 +42,18 @@ function cacheName(bundleName: string, bytes: Buffer): string {
 }
 
 function isCacheName(name: string, bundleName: string): boolean {
-  return /^[0-9a-f]{8}\.cache$/.test(name.slice(bundleName.length + 1)) && name.startsWith(`${bundleName}.`);
+  return (
+    /^[0-9a-f]{8}\.cache$/.test(name.slice(bundleName.length + 1)) &&
+    name.startsWith(`${bundleName}.`)
+  );
 }
 
 export function loadBundle(bundleFile: string): LoadedBundle {
   const bytes = readFileSync(bundleFile);
-  const cacheFile = path.join(path.dirname(bundleFile), cacheName(path.basename(bundleFile), bytes));
+  const cacheFile = path.join(
+    path.dirname(bundleFile),
+    cacheName(path.basename(bundleFile), bytes),
+  );
   const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
   const script = new Script(`${WRAPPER_START}${bytes.toString("utf8")}${WRAPPER_END}`, {
     filename: bundleFile,
@@ -79,7 +85,8 @@ export function loadBundle(bundleFile: string): LoadedBundle {
       const data = script.createCachedData();
       const dir = path.dirname(bundleFile);
       for (const name of readdirSync(dir)) {
-        if (isCacheName(name, path.basename(bundleFile))) rmSync(path.join(dir, name), { force: true });
+        if (isCacheName(name, path.basename(bundleFile)))
+          rmSync(path.join(dir, name), { force: true });
       }
       writeFileSync(cacheFile, data, { mode: 0o444 });
       return data.length;

@@ -49,7 +49,12 @@ function heading(error: Error): string {
     : Error.prototype.toString.call(error);
 }
 
-type Origin = { name: string | undefined; fileName: string; lineNumber: number; columnNumber: number };
+type Origin = {
+  name: string | undefined;
+  fileName: string;
+  lineNumber: number;
+  columnNumber: number;
+};
 
 function origin(map: SourceMap, line: number | null, column: number | null): Origin | undefined {
   if (line === null || column === null) return undefined;
