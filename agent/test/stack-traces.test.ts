@@ -2,9 +2,10 @@
 // in the TypeScript source, under the source's function names: the exact lines and columns that
 // entry.test.ts cannot check on the agent, whose sources keep changing.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
 import { loadBundle } from "../src/boot/code-cache.js";
 import { mapStackTraces } from "../src/boot/stack-traces.js";
@@ -50,7 +51,7 @@ describe("source-mapped stack traces", function () {
 
   function thrown(): Error {
     try {
-      loadBundle(path.join(dir, "fixture.cjs")).run();
+      loadBundle(path.join(dir, "fixture.cjs")).run(); // ← the caller's frame
     } catch (error) {
       assert.ok(error instanceof Error);
       return error;
@@ -65,6 +66,20 @@ describe("source-mapped stack traces", function () {
     assert.equal(heading, "Error: thrown by the fixture");
     assert.equal(first, `    at innerThrower (${source}:6:9)`);
     assert.equal(second, `    at outerCaller (${source}:2:3)`);
+  });
+
+  it("keeps the source maps Node has for other files (this test file, through tsx)", function () {
+    mapStackTraces(path.join(dir, "fixture.cjs"));
+    const self = fileURLToPath(import.meta.url);
+    const line =
+      readFileSync(self, "utf8")
+        .split("\n")
+        .findIndex((text) => text.includes("// ← the caller's frame")) + 1;
+    const frames = thrown().stack!.split("\n");
+    assert.ok(
+      frames.some((frame) => frame.includes(`${self}:${line}:`)),
+      frames.join("\n"),
+    );
   });
 
   it("leaves frames as V8 writes them when the map cannot be read", function () {

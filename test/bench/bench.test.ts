@@ -62,7 +62,7 @@ describe("bench (quick mode)", function () {
 
   it("3. cold start: four variants, each initialised", () => {
     const c = results.coldStart!;
-    for (const v of ["floor", "proxy", "naive", "proxyNoSourceMaps"] as const) {
+    for (const v of ["floor", "proxy", "naive", "proxyNodeSourceMaps"] as const) {
       assert.ok(c.variants[v].bytes > 0);
       assertSummary(c.variants[v].initMs, `${v}.initMs`);
       assert.equal(c.variants[v].initMs.n, c.runs);

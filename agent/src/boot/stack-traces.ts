@@ -7,9 +7,12 @@
 // entry runs the bundle (nodejs/node#52102). This does the same translation the first time a
 // stack trace is formatted, with Node's own source map parser (`module.SourceMap`), and writes
 // frames the way Node does with source maps enabled (lib/internal/source_map/prepare_stack_trace.js).
+// Frames of other files keep the maps Node itself knows (files loaded while Node's own source map
+// support is on, as tsx turns it on in tests), since this replaces Node's formatting for all.
 import { readFileSync } from "node:fs";
-import { SourceMap } from "node:module";
+import { findSourceMap, SourceMap } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /**
  * Formats every stack trace with the positions in `bundleFile` translated through its linked map
@@ -28,13 +31,24 @@ export function mapStackTraces(bundleFile: string): void {
     }
     return map;
   };
-  // The map names sources relative to itself, as Node resolves them.
-  const sourcePath = (source: string): string => path.resolve(path.dirname(mapFile), source);
+  // The bundle's map names sources relative to itself; Node's maps name them by file URL.
+  const bundleSource = (source: string): string => path.resolve(path.dirname(mapFile), source);
+  const nodeSource = (source: string): string =>
+    source.startsWith("file://") ? fileURLToPath(source) : source;
 
   Error.prepareStackTrace = (error: Error, frames: NodeJS.CallSite[]): string => {
     const lines = frames.map((frame, i) => {
-      const found = frame.getFileName() === bundleFile ? bundleMap() : null;
-      const mapped = found === null ? undefined : mapFrame(found, frame, frames[i + 1], sourcePath);
+      const file = frame.getFileName();
+      let mapped: string | undefined;
+      try {
+        if (file === bundleFile) {
+          mapped = mapFrame(bundleMap(), frame, frames[i + 1], bundleSource);
+        } else if (file !== null && file !== undefined) {
+          mapped = mapFrame(findSourceMap(file), frame, frames[i + 1], nodeSource);
+        }
+      } catch {
+        // A frame that cannot be mapped is shown as V8 wrote it; a stack is never lost over one.
+      }
       return `\n    at ${mapped ?? String(frame)}`;
     });
     return `${heading(error)}${lines.join("")}`;
@@ -62,13 +76,14 @@ function origin(map: SourceMap, line: number | null, column: number | null): Ori
   return "fileName" in found ? found : undefined;
 }
 
-/** The frame at its place in the original source, or undefined where the map has no entry. */
+/** The frame at its place in the original source; undefined without a map or an entry in it. */
 function mapFrame(
-  map: SourceMap,
+  map: SourceMap | null | undefined,
   frame: NodeJS.CallSite,
   caller: NodeJS.CallSite | undefined,
   sourcePath: (source: string) => string,
 ): string | undefined {
+  if (map === null || map === undefined) return undefined;
   const at = origin(map, frame.getLineNumber(), frame.getColumnNumber());
   if (at === undefined) return undefined;
   const prefix = frame.isAsync() ? "async " : frame.isConstructor() ? "new " : "";
