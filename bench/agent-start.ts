@@ -30,16 +30,17 @@ export interface AgentStartOptions {
   log?: (line: string) => void;
 }
 
-/** What starts, in order of the steps the image took from the `before` bundle. */
+/** What starts, in the order of the steps from the `before` bundle to the image. */
 export type AgentVariant =
-  "before" | "bundle" | "nodeCompileCache" | "image" | "bundleWithNodeSourceMaps";
+  "before" | "withMcp" | "bundle" | "nodeCompileCache" | "image" | "bundleWithNodeSourceMaps";
 
 export const AGENT_VARIANTS: Record<AgentVariant, string> = {
-  before: "before: one ES module, unminified (the image's previous bundle)",
-  bundle: "CommonJS, minified, the AWS SDK's ES module builds, no cache",
-  nodeCompileCache: "the same with Node's compile cache (NODE_COMPILE_CACHE), warmed",
-  image: "the image: the entry runs it from a V8 code cache written after start",
-  bundleWithNodeSourceMaps: "the bundle with Node's --enable-source-maps (diagnostic)",
+  before: "before: one ES module, unminified, the AWS SDK's CommonJS builds",
+  withMcp: "one CommonJS file, minified, the AWS SDK's ES module builds",
+  bundle: "the same without the MCP SDK (the bundle the image holds)",
+  nodeCompileCache: "that bundle with Node's compile cache, warmed (NODE_COMPILE_CACHE)",
+  image: "the image: its entry runs that bundle from a code cache written after start",
+  bundleWithNodeSourceMaps: "diagnostic: the bundle under Node's --enable-source-maps",
 };
 
 export interface ImageFile {
@@ -174,10 +175,12 @@ interface Launch {
 async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>> {
   const image = path.join(dir, "image");
   const before = path.join(dir, "before");
+  const withMcp = path.join(dir, "with-mcp");
   const uncached = path.join(dir, "uncached");
   const compileCache = path.join(dir, "node-compile-cache");
   runNode(["build.ts", image], AGENT_DIR);
-  runNode(["build.ts", before, "--unoptimized"], AGENT_DIR);
+  runNode(["build.ts", before, "--profile=unoptimized"], AGENT_DIR);
+  runNode(["build.ts", withMcp, "--profile=with-mcp"], AGENT_DIR);
   // The bundle on its own, before any cache exists: Node's loader runs it directly.
   cpSync(image, uncached, { recursive: true });
   const warmEnv = agentEnv("http://127.0.0.1:9", await freePort());
@@ -192,6 +195,7 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   await startToPing(withCompileCache, agentEnv("http://127.0.0.1:9", await freePort()));
   return {
     before: { file: path.join(before, "agent.mjs"), nodeArgs: [], env: {} },
+    withMcp: { file: path.join(withMcp, "agent.cjs"), nodeArgs: [], env: {} },
     bundle: { file: bundle, nodeArgs: [], env: {} },
     nodeCompileCache: withCompileCache,
     image: { file: path.join(image, "main.mjs"), nodeArgs: [], env: {} },

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import type { AgentStartResult } from "./agent-start";
+import { AGENT_VARIANTS, type AgentStartResult, type AgentVariant } from "./agent-start";
 import type { ColdStartResult } from "./cold-start";
 import type { ConcurrencyResult } from "./concurrency";
 import type { ProgramResult } from "./program";
@@ -41,6 +41,9 @@ const ms = (v: number, d = 2) => `${v.toFixed(d)} ms`;
 const iqr = (s: Summary, d = 2) =>
   `${ms(s.median, d)} (IQR ${s.p25.toFixed(d)}–${s.p75.toFixed(d)})`;
 const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+/** The agent's start-up, step by step from the bundle it had before to the image. */
+const STEPS: AgentVariant[] = ["before", "withMcp", "bundle", "nodeCompileCache", "image"];
 const plus = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(2)} ms`;
 const x = (v: number) => `×${v.toFixed(2)}`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -224,6 +227,65 @@ export function renderMarkdown(r: BenchResults): string {
     ]);
     notes.push(
       `5: index.ts under the test suite's Pulumi mocks in a fresh \`node --import tsx\` process (start-up included), ${plural(pg.runs, "run")}.`,
+    );
+  }
+  const as = r.agentStart;
+  if (as !== undefined) {
+    const bare = `\`node -e 0\` ${iqr(as.bareMs, 1)}`;
+    rows.push(
+      [
+        "6",
+        "New conversation: agent start to `/ping` 200, median (IQR)",
+        bare,
+        iqr(as.pingMs.image, 1),
+        `${x(as.pingRatio.image)}; before ${ms(as.pingMs.before.median, 1)} (${x(as.pingRatio.before)})`,
+        `≤ ×${as.target.maxPingRatio}: ${verdict(as.target.pingMet)}`,
+      ],
+      [
+        "6",
+        "New conversation: agent start to the first answer's first byte, median (IQR)",
+        bare,
+        iqr(as.firstByteMs.image, 1),
+        `${x(as.firstByteRatio.image)}; before ${ms(as.firstByteMs.before.median, 1)} (${x(as.firstByteRatio.before)})`,
+        `≤ ×${as.target.maxFirstByteRatio.toFixed(2)}: ${verdict(as.target.firstByteMet)}`,
+      ],
+      ...STEPS.slice(1).map((variant, i) => [
+        "6",
+        `Start to \`/ping\`, step ${i + 1}: ${AGENT_VARIANTS[variant]}`,
+        "",
+        iqr(as.pingMs[variant], 1),
+        `${x(as.pingRatio[variant])}; ${plus(as.pingMs[variant].median - as.pingMs[STEPS[i]!].median)} on the step before`,
+        "",
+      ]),
+      [
+        "6",
+        `Start to \`/ping\`, ${AGENT_VARIANTS.bundleWithNodeSourceMaps}`,
+        "",
+        iqr(as.pingMs.bundleWithNodeSourceMaps, 1),
+        `${x(as.pingRatio.bundleWithNodeSourceMaps)}; ${plus(as.pingMs.bundleWithNodeSourceMaps.median - as.pingMs.bundle.median)} on the bundle alone`,
+        "",
+      ],
+      [
+        "6",
+        "The image's files (the build's output and the code cache)",
+        "",
+        as.imageFiles.map((f) => `${f.name} ${kib(f.bytes)}`).join(", "),
+        `entry ${as.entryFile.name} ${kib(as.entryFile.bytes)}; bundle ${kib(as.bundleFile.bytes)}; ${mib(as.imageFiles.reduce((sum, f) => sum + f.bytes, 0))} in all`,
+        "",
+      ],
+    );
+    notes.push(
+      `6: ${as.runs} fresh processes per variant, interleaved in rotating order after a discarded round, each started as the image starts the agent (its entry file, this Node.js): spawn to \`node -e 0\`'s exit (bare); spawn to the first 200 from \`GET /ping\`, polled every millisecond; spawn to the first byte of the answer to a \`POST /invocations\` sent as soon as /ping answered, the ConverseStream stand-in answering at once. The image's files are built by \`node build.ts\` and their code cache written by \`node main.mjs --write-code-cache\`, as the Dockerfile does; the steps are built by \`node build.ts --profile=unoptimized\` (before) and \`--profile=with-mcp\`, and run by \`node\` directly. Ratios are medians over the bare start's median.`,
+    );
+    targets.push(
+      `- Start: the agent answers /ping in ${x(as.pingRatio.image)} the bare Node.js start (target ≤ ×${as.target.maxPingRatio}): ${verdict(as.target.pingMet)}.` +
+        (as.target.pingMet
+          ? ""
+          : ` Why: what is left is the agent's own start-up work beyond Node.js (${ms(as.pingMs.image.median - as.bareMs.median, 1)}): reading the code cache, then evaluating the AWS SDK's Bedrock client, Fastify with the AgentCore runtime, zod and Strands, and listening (agent/README.md, "Start-up"). What would close it: less of that code at start, which here means a lighter runtime server or model client than the packages the agent is built on.`),
+      `- First byte: the first answer's first byte comes ${x(as.firstByteRatio.image)} the bare Node.js start after the process starts (target ≤ ×${as.target.maxFirstByteRatio.toFixed(2)}, the start's ×${as.target.maxPingRatio} in proportion: before, the first byte came ${x(as.firstByteRatio.before / as.pingRatio.before)} its /ping time): ${verdict(as.target.firstByteMet)}.` +
+        (as.target.firstByteMet
+          ? ""
+          : ` Why: the first byte waits for the start (above) and then for the first answer's own first-time work, ${ms(as.firstByteMs.image.median - as.pingMs.image.median, 1)} here (a new Strands agent, the SDK's first signed request). What would close it: the start's own remedies.`),
     );
   }
   const m = r.machine;

@@ -2,6 +2,7 @@
 // `node main.mjs --write-code-cache`), then started the way the image starts it (`node main.mjs`).
 // Nothing here is timed: how fast it starts is `npm run bench`'s answer.
 import assert from "node:assert/strict";
+import { isAscii } from "node:buffer";
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -50,8 +51,15 @@ describe("the image's entry file", function () {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("is built beside the bundle and its map, and nothing else (what the image copies)", function () {
-    assert.deepEqual(readdirSync(dir).sort(), ["agent.cjs", "agent.cjs.map", "main.mjs"]);
+  it("is built beside the bundle, its map and its licence notices, and nothing else (what the image copies)", function () {
+    assert.deepEqual(readdirSync(dir).sort(), [
+      "agent.cjs",
+      "agent.cjs.LEGAL.txt",
+      "agent.cjs.map",
+      "main.mjs",
+    ]);
+    // ASCII only, so the entry reads it one byte per character (code-cache.ts).
+    assert.ok(isAscii(readFileSync(path.join(dir, "agent.cjs"))));
   });
 
   it("writes the code cache, read-only, and starts from it with V8 accepting it", async function () {
