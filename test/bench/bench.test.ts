@@ -72,6 +72,28 @@ describe("bench (quick mode)", function () {
     assert.equal(typeof c.target.met, "boolean");
   });
 
+  it("6. agent start: the image's files built and cached, every variant started", () => {
+    const a = results.agentStart!;
+    assertSummary(a.bareMs, "bareMs");
+    for (const [variant, summary] of Object.entries(a.pingMs)) {
+      assertSummary(summary, `pingMs.${variant}`);
+      assert.equal(summary.n, a.runs);
+    }
+    assertSummary(a.firstByteMs.image, "firstByteMs.image");
+    assertSummary(a.firstByteMs.before, "firstByteMs.before");
+    const names = a.imageFiles.map((f) => f.name);
+    for (const name of ["main.mjs", "agent.cjs", "agent.cjs.map", "agent.cjs.LEGAL.txt"]) {
+      assert.ok(names.includes(name), name);
+    }
+    assert.ok(
+      names.some((name) => /^agent\.cjs\.[0-9a-f]{8}\.cache$/.test(name)),
+      names.join(),
+    );
+    assert.equal(a.entryFile.name, "main.mjs");
+    assert.equal(typeof a.target.pingMet, "boolean");
+    assert.equal(typeof a.target.firstByteMet, "boolean");
+  });
+
   it("4. concurrency: every stream of every burst complete", () => {
     const c = results.concurrency!;
     assert.equal(c.chain.errors, 0, c.chain.errorSamples.join("; "));
@@ -91,7 +113,13 @@ describe("bench (quick mode)", function () {
     const dir = mkdtempSync(path.join(os.tmpdir(), "agentcore-stream-bench-test-"));
     try {
       const markdown = await formattedMarkdown(results, path.join(dir, "results.md"));
-      for (const row of ["Time to first byte", "throughput", "initialisation", "simultaneous"]) {
+      for (const row of [
+        "Time to first byte",
+        "throughput",
+        "initialisation",
+        "simultaneous",
+        "agent start to `/ping`",
+      ]) {
         assert.match(markdown, new RegExp(row, "i"));
       }
       const readme = path.join(dir, "README.md");
