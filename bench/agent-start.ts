@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, get } from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
+import { gzipSync } from "node:zlib";
 import { BedrockStandin, textAnswer } from "../agent/test/support/bedrock-standin";
 import { freePort } from "../local/dev-stack";
 import { streamRequest } from "./sse-client";
@@ -46,6 +47,8 @@ export const AGENT_VARIANTS: Record<AgentVariant, string> = {
 export interface ImageFile {
   name: string;
   bytes: number;
+  /** Gzipped, as an image layer stores it. */
+  gzipBytes: number;
 }
 
 export interface AgentStartResult {
@@ -133,7 +136,10 @@ export async function measureAgentStart(
     );
     const imageDir = path.dirname(built.image.file);
     const imageFiles = readdirSync(imageDir)
-      .map((name) => ({ name, bytes: statSync(path.join(imageDir, name)).size }))
+      .map((name) => {
+        const bytes = readFileSync(path.join(imageDir, name));
+        return { name, bytes: bytes.length, gzipBytes: gzipSync(bytes).length };
+      })
       .sort((a, b) => a.name.localeCompare(b.name));
     const file = (name: string) => imageFiles.find((f) => f.name === name)!;
     return {

@@ -42,6 +42,7 @@ const iqr = (s: Summary, d = 2) =>
   `${ms(s.median, d)} (IQR ${s.p25.toFixed(d)}–${s.p75.toFixed(d)})`;
 const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 /** The agent's start-up, step by step from the bundle it had before to the image. */
 const STEPS: AgentVariant[] = ["before", "withMcp", "bundle", "nodeCompileCache", "image"];
 const plus = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(2)} ms`;
@@ -270,7 +271,7 @@ export function renderMarkdown(r: BenchResults): string {
         "The image's files (the build's output and the code cache)",
         "",
         as.imageFiles.map((f) => `${f.name} ${kib(f.bytes)}`).join(", "),
-        `entry ${as.entryFile.name} ${kib(as.entryFile.bytes)}; bundle ${kib(as.bundleFile.bytes)}; ${mib(as.imageFiles.reduce((sum, f) => sum + f.bytes, 0))} in all`,
+        `entry ${as.entryFile.name} ${kib(as.entryFile.bytes)}; bundle ${kib(as.bundleFile.bytes)}; in all ${mib(sum(as.imageFiles.map((f) => f.bytes)))}, gzipped ${mib(sum(as.imageFiles.map((f) => f.gzipBytes)))}`,
         "",
       ],
     );
