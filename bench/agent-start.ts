@@ -11,7 +11,7 @@ import { streamRequest } from "./sse-client";
 import { interleave, round, rounded, summarize, type Summary } from "./stats";
 
 /**
- * Item 6: how soon a new conversation can start. AgentCore gives every session its own microVM,
+ * Item 7: how soon a new conversation can start. AgentCore gives every session its own microVM,
  * so each new conversation waits for the agent process to start. Each sample is a fresh process,
  * started as the image starts it (the image's entry file, this Node.js 24), timed from spawn:
  * - bare: `node -e 0` to its exit, the floor any Node.js process pays;

@@ -235,7 +235,7 @@ export function renderMarkdown(r: BenchResults): string {
     const bare = `\`node -e 0\` ${iqr(as.bareMs, 1)}`;
     rows.push(
       [
-        "6",
+        "7",
         "New conversation: agent start to `/ping` 200, median (IQR)",
         bare,
         iqr(as.pingMs.image, 1),
@@ -243,7 +243,7 @@ export function renderMarkdown(r: BenchResults): string {
         `≤ ×${as.target.maxPingRatio}: ${verdict(as.target.pingMet)}`,
       ],
       [
-        "6",
+        "7",
         "New conversation: agent start to the first answer's first byte, median (IQR)",
         bare,
         iqr(as.firstByteMs.image, 1),
@@ -251,7 +251,7 @@ export function renderMarkdown(r: BenchResults): string {
         `≤ ×${as.target.maxFirstByteRatio.toFixed(2)}: ${verdict(as.target.firstByteMet)}`,
       ],
       ...STEPS.slice(1).map((variant, i) => [
-        "6",
+        "7",
         `Start to \`/ping\`, step ${i + 1}: ${AGENT_VARIANTS[variant]}`,
         "",
         iqr(as.pingMs[variant], 1),
@@ -259,7 +259,7 @@ export function renderMarkdown(r: BenchResults): string {
         "",
       ]),
       [
-        "6",
+        "7",
         `Start to \`/ping\`, ${AGENT_VARIANTS.bundleWithNodeSourceMaps}`,
         "",
         iqr(as.pingMs.bundleWithNodeSourceMaps, 1),
@@ -267,7 +267,7 @@ export function renderMarkdown(r: BenchResults): string {
         "",
       ],
       [
-        "6",
+        "7",
         "The image's files (the build's output and the code cache)",
         "",
         as.imageFiles.map((f) => `${f.name} ${kib(f.bytes)}`).join(", "),
@@ -276,7 +276,7 @@ export function renderMarkdown(r: BenchResults): string {
       ],
     );
     notes.push(
-      `6: ${as.runs} fresh processes per variant, interleaved in rotating order after a discarded round, each started as the image starts the agent (its entry file, this Node.js): spawn to \`node -e 0\`'s exit (bare); spawn to the first 200 from \`GET /ping\`, polled every millisecond; spawn to the first byte of the answer to a \`POST /invocations\` sent as soon as /ping answered, the ConverseStream stand-in answering at once. The image's files are built by \`node build.ts\` and their code cache written by \`node main.mjs --write-code-cache\`, as the Dockerfile does; the steps are built by \`node build.ts --profile=unoptimized\` (before) and \`--profile=with-mcp\`, and run by \`node\` directly. Ratios are medians over the bare start's median.`,
+      `7: ${as.runs} fresh processes per variant, interleaved in rotating order after a discarded round, each started as the image starts the agent (its entry file, this Node.js): spawn to \`node -e 0\`'s exit (bare); spawn to the first 200 from \`GET /ping\`, polled every millisecond; spawn to the first byte of the answer to a \`POST /invocations\` sent as soon as /ping answered, the ConverseStream stand-in answering at once. The image's files are built by \`node build.ts\` and their code cache written by \`node main.mjs --write-code-cache\`, as the Dockerfile does; the steps are built by \`node build.ts --profile=unoptimized\` (before) and \`--profile=with-mcp\`, and run by \`node\` directly. Ratios are medians over the bare start's median.`,
     );
     targets.push(
       `- Start: the agent answers /ping in ${x(as.pingRatio.image)} the bare Node.js start (target ≤ ×${as.target.maxPingRatio}): ${verdict(as.target.pingMet)}.` +

@@ -72,7 +72,7 @@ describe("bench (quick mode)", function () {
     assert.equal(typeof c.target.met, "boolean");
   });
 
-  it("6. agent start: the image's files built and cached, every variant started", () => {
+  it("7. agent start: the image's files built and cached, every variant started", () => {
     const a = results.agentStart!;
     assertSummary(a.bareMs, "bareMs");
     for (const [variant, summary] of Object.entries(a.pingMs)) {
