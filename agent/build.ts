@@ -36,8 +36,8 @@ const inlineAgentCoreRequires: Plugin = {
 };
 
 // Strands imports the Model Context Protocol SDK for its MCP client even when, as here, no MCP
-// server is configured, and evaluating that SDK (hundreds of zod schemas built as it loads) was
-// about a quarter of the agent's start (`npm run bench`, README Performance). This agent uses no
+// server is configured, and evaluating that SDK (hundreds of zod schemas built as it loads) was a
+// quarter of the instructions of a start from the code cache (README.md, "Start-up"). This agent uses no
 // MCP server, so the image's bundle gets a stand-in that fails loudly if MCP is ever used. Every
 // name Strands imports must be exported here: a new one fails the build. To add MCP tools,
 // remove this plugin.

@@ -189,8 +189,12 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   runNode(["build.ts", withMcp, "--profile=with-mcp"], AGENT_DIR);
   // The bundle on its own, before any cache exists: Node's loader runs it directly.
   cpSync(image, uncached, { recursive: true });
-  const warmEnv = agentEnv("http://127.0.0.1:9", await freePort());
-  runNode(["main.mjs", "--write-code-cache"], image, warmEnv);
+  // With the measured runs' environment: V8 takes the cache only under the same flags.
+  runNode(
+    ["main.mjs", "--write-code-cache"],
+    image,
+    agentEnv("http://127.0.0.1:9", await freePort()),
+  );
   const bundle = path.join(uncached, "agent.cjs");
   const withCompileCache = {
     file: bundle,
@@ -199,20 +203,29 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   };
   // Node's compile cache fills as the bundle loads and is written when the process ends.
   await startToPing(withCompileCache, agentEnv("http://127.0.0.1:9", await freePort()));
+  const imageLaunch = { file: path.join(image, "main.mjs"), nodeArgs: [], env: {} };
+  // A refused cache would make the image's rows measure a start without it.
+  const check = launch(imageLaunch, agentEnv("http://127.0.0.1:9", await freePort()));
+  await untilPing(check);
+  await check.stop();
+  if (/rejected the code cache/.test(check.stderr())) {
+    throw new Error(`the image's code cache was refused:\n${check.stderr()}`);
+  }
   return {
     before: { file: path.join(before, "agent.mjs"), nodeArgs: [], env: {} },
     withMcp: { file: path.join(withMcp, "agent.cjs"), nodeArgs: [], env: {} },
     bundle: { file: bundle, nodeArgs: [], env: {} },
     nodeCompileCache: withCompileCache,
-    image: { file: path.join(image, "main.mjs"), nodeArgs: [], env: {} },
+    image: imageLaunch,
     bundleWithNodeSourceMaps: { file: bundle, nodeArgs: ["--enable-source-maps"], env: {} },
   };
 }
 
-function runNode(args: string[], cwd: string, env: Record<string, string> = {}): void {
+/** Runs `node` with `args` in `cwd`, with this process's environment unless given one. */
+function runNode(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
   const result = spawnSync(process.execPath, args, {
     cwd,
-    env: { ...process.env, ...env },
+    env,
     encoding: "utf8",
   });
   if (result.status !== 0) {
@@ -255,6 +268,8 @@ interface Started {
   port: string;
   /** Rejects if the process exits before it is stopped. */
   failed: Promise<never>;
+  /** The last 2000 characters the process wrote to stderr. */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -278,6 +293,7 @@ function launch(agent: Launch, env: Record<string, string>): Started {
     started,
     port: env.PORT,
     failed,
+    stderr: () => stderr,
     stop: async () => {
       stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");

@@ -1,7 +1,7 @@
 // Runs a CommonJS bundle from a V8 code cache made after the bundle had started.
 //
-// Most of the agent's start was V8 compiling functions the first time they ran (a CPU profile and
-// an instruction count agree; README, Performance). Node's own compile cache (NODE_COMPILE_CACHE,
+// Once the bundle was small, most of the agent's start was V8 compiling functions the first time
+// they ran (a CPU profile and an instruction count agree; agent/README.md, "Start-up"). Node's own compile cache (NODE_COMPILE_CACHE,
 // module.enableCompileCache) stores a file's code as compiled *before* it runs: with V8's lazy
 // compilation that is little more than the top level, and the functions start-up calls are
 // compiled again on every start. `script.createCachedData()` called after the bundle has started

@@ -10,7 +10,7 @@
 // Frames of other files keep the maps Node itself knows (files loaded while Node's own source map
 // support is on, as tsx turns it on in tests), since this replaces Node's formatting for all.
 import { readFileSync } from "node:fs";
-import { findSourceMap, SourceMap } from "node:module";
+import { findSourceMap, SourceMap, type SourceOrigin } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -63,14 +63,11 @@ function heading(error: Error): string {
     : Error.prototype.toString.call(error);
 }
 
-type Origin = {
-  name: string | undefined;
-  fileName: string;
-  lineNumber: number;
-  columnNumber: number;
-};
-
-function origin(map: SourceMap, line: number | null, column: number | null): Origin | undefined {
+function origin(
+  map: SourceMap,
+  line: number | null,
+  column: number | null,
+): SourceOrigin | undefined {
   if (line === null || column === null) return undefined;
   const found = map.findOrigin(line, column);
   return "fileName" in found ? found : undefined;
