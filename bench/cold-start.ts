@@ -55,6 +55,8 @@ export interface ColdStartResult {
   sizeRatioToFloor: { proxy: number; naive: number };
   /** Where the proxy bundle's bytes come from: the largest packages, from esbuild's metafile. */
   proxyComposition: { name: string; bytes: number }[];
+  /** What the proxy bundles beyond the floor: bytes per package, largest first. */
+  proxyBeyondFloor: { name: string; bytes: number }[];
   target: { maxRatioToFloor: number; met: boolean };
 }
 
@@ -77,7 +79,7 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
   const log = options.log ?? (() => undefined);
   const dir = mkdtempSync(path.join(os.tmpdir(), "agentcore-stream-bench-cold-"));
   try {
-    const { files, proxyPackages } = buildVariants(dir);
+    const { files, proxyPackages, floorPackages } = buildVariants(dir);
     const child = scriptBundle(path.join(__dirname, "init-child.ts"), path.join(dir, "init-child"));
     const samples: Record<Variant, number[]> = {
       floor: [],
@@ -115,6 +117,7 @@ export async function measureColdStart(options: ColdStartOptions = {}): Promise<
         naive: round(files.naive.bytes / files.floor.bytes, 3),
       },
       proxyComposition: proxyPackages.slice(0, 6),
+      proxyBeyondFloor: beyond(proxyPackages, floorPackages).slice(0, 6),
       target: {
         maxRatioToFloor: TARGET_INIT_RATIO,
         met: ratio("proxy") <= TARGET_INIT_RATIO,
@@ -130,6 +133,7 @@ type Built = Omit<VariantResult, "initMs">;
 function buildVariants(dir: string): {
   files: Record<Variant, Built>;
   proxyPackages: { name: string; bytes: number }[];
+  floorPackages: { name: string; bytes: number }[];
 } {
   const proxy = buildHandler({ outdir: path.join(dir, "proxy") });
   const naive = buildHandler({
@@ -168,7 +172,19 @@ function buildVariants(dir: string): {
     },
     proxyNodeSourceMaps: { ...proxyBuilt, nodeOptions: NODE_OPTIONS_NODE_SOURCE_MAPS },
   };
-  return { files, proxyPackages: proxy.packages };
+  return { files, proxyPackages: proxy.packages, floorPackages: floor.packages };
+}
+
+/** The packages `a` holds more of than `b`, by how much, largest first. */
+function beyond(
+  a: { name: string; bytes: number }[],
+  b: { name: string; bytes: number }[],
+): { name: string; bytes: number }[] {
+  const inB = new Map(b.map((p) => [p.name, p.bytes]));
+  return a
+    .map((p) => ({ name: p.name, bytes: p.bytes - (inB.get(p.name) ?? 0) }))
+    .filter((p) => p.bytes > 0)
+    .sort((x, y) => y.bytes - x.bytes);
 }
 
 function initOnce(child: string, bundleFile: string, nodeOptions: string): Promise<number> {

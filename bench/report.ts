@@ -189,7 +189,7 @@ export function renderMarkdown(r: BenchResults): string {
       `- Initialisation: the proxy initialises in ${x(cs.ratioToFloor.proxy)} the floor's time (target ≤ ×${cs.target.maxRatioToFloor}): ${verdict(cs.target.met)}.` +
         (cs.target.met
           ? ""
-          : ` Why: the proxy's code beyond the client costs ${ms(v.proxy.initMs.median - v.floor.initMs.median, 1)} at init, with a bundle ${x(cs.sizeRatioToFloor.proxy)} the floor's size (largest parts: ${comp}). What would close it: less code at init (a lighter package in place of the largest ones above).`),
+          : ` Why: what the proxy bundles beyond the client, ${kib(v.proxy.bytes - v.floor.bytes)} (${cs.proxyBeyondFloor.map((c) => `${c.name} ${kib(c.bytes)}`).join(", ")}), is parsed at init and its loggers, metrics and request schemas built there: ${ms(v.proxy.initMs.median - v.floor.initMs.median, 1)}. What would close it: less of that code (lighter packages in place of those above); deferring it to the first request would only move the time.`),
     );
   }
   const cc = r.concurrency;

@@ -69,6 +69,10 @@ describe("bench (quick mode)", function () {
     }
     assert.ok(c.variants.naive.bytes > c.variants.proxy.bytes, "the naive bundle is unminified");
     assert.ok(c.proxyComposition.length > 0);
+    assert.ok(
+      c.proxyBeyondFloor.some((p) => p.name === "(own code)"),
+      "the proxy's own code is beyond the floor",
+    );
     assert.equal(typeof c.target.met, "boolean");
   });
 
