@@ -35,6 +35,15 @@ export interface AgentStartOptions {
 export type AgentVariant =
   "before" | "withMcp" | "bundle" | "nodeCompileCache" | "image" | "bundleWithNodeSourceMaps";
 
+/** The steps from the bundle the image ran before to the image, in order. */
+export const AGENT_STEPS: AgentVariant[] = [
+  "before",
+  "withMcp",
+  "bundle",
+  "nodeCompileCache",
+  "image",
+];
+
 export const AGENT_VARIANTS: Record<AgentVariant, string> = {
   before: "before: one ES module, unminified, the AWS SDK's CommonJS builds",
   withMcp: "one CommonJS file, minified, the AWS SDK's ES module builds",

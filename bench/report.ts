@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { AGENT_VARIANTS, type AgentStartResult, type AgentVariant } from "./agent-start";
+import { AGENT_STEPS, AGENT_VARIANTS, type AgentStartResult } from "./agent-start";
 import type { ColdStartResult } from "./cold-start";
 import type { ConcurrencyResult } from "./concurrency";
 import type { ProgramResult } from "./program";
@@ -43,8 +43,6 @@ const iqr = (s: Summary, d = 2) =>
 const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-/** The agent's start-up, step by step from the bundle it had before to the image. */
-const STEPS: AgentVariant[] = ["before", "withMcp", "bundle", "nodeCompileCache", "image"];
 const plus = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(2)} ms`;
 const x = (v: number) => `×${v.toFixed(2)}`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -250,12 +248,12 @@ export function renderMarkdown(r: BenchResults): string {
         `${x(as.firstByteRatio.image)}; before ${ms(as.firstByteMs.before.median, 1)} (${x(as.firstByteRatio.before)})`,
         `≤ ×${as.target.maxFirstByteRatio.toFixed(2)}: ${verdict(as.target.firstByteMet)}`,
       ],
-      ...STEPS.slice(1).map((variant, i) => [
+      ...AGENT_STEPS.slice(1).map((variant, i) => [
         "7",
         `Start to \`/ping\`, step ${i + 1}: ${AGENT_VARIANTS[variant]}`,
         "",
         iqr(as.pingMs[variant], 1),
-        `${x(as.pingRatio[variant])}; ${plus(as.pingMs[variant].median - as.pingMs[STEPS[i]!].median)} on the step before`,
+        `${x(as.pingRatio[variant])}; ${plus(as.pingMs[variant].median - as.pingMs[AGENT_STEPS[i]!].median)} on the step before`,
         "",
       ]),
       [
@@ -283,7 +281,7 @@ export function renderMarkdown(r: BenchResults): string {
         (as.target.pingMet
           ? ""
           : ` Why: what is left is the agent's own start-up work beyond Node.js (${ms(as.pingMs.image.median - as.bareMs.median, 1)}): reading the code cache, then evaluating the AWS SDK's Bedrock client, Fastify with the AgentCore runtime, zod and Strands, and listening (agent/README.md, "Start-up"). What would close it: less of that code at start, which here means a lighter runtime server or model client than the packages the agent is built on.`),
-      `- First byte: the first answer's first byte comes ${x(as.firstByteRatio.image)} the bare Node.js start after the process starts (target ≤ ×${as.target.maxFirstByteRatio.toFixed(2)}, the start's ×${as.target.maxPingRatio} in proportion: before, the first byte came ${x(as.firstByteRatio.before / as.pingRatio.before)} its /ping time): ${verdict(as.target.firstByteMet)}.` +
+      `- First byte: the first answer's first byte arrives ${x(as.firstByteRatio.image)} the bare Node.js start after the agent is started (target ≤ ×${as.target.maxFirstByteRatio.toFixed(2)}, the start's ×${as.target.maxPingRatio} in proportion: before, the first byte came ${x(as.firstByteRatio.before / as.pingRatio.before)} its /ping time): ${verdict(as.target.firstByteMet)}.` +
         (as.target.firstByteMet
           ? ""
           : ` Why: the first byte waits for the start (above) and then for the first answer's own first-time work, ${ms(as.firstByteMs.image.median - as.pingMs.image.median, 1)} here (a new Strands agent, the SDK's first signed request). What would close it: the start's own remedies.`),
