@@ -78,8 +78,8 @@ export function buildHandler(options: BuildHandlerOptions = {}): HandlerBundle {
     // benchmark's machine, the floor's with it (`npm run bench`, item 3).
     mainFields: options.mainFields ?? ["module", "main"],
     minify,
-    // "linked": a separate .map file plus the sourceMappingURL comment that Node's
-    // --enable-source-maps needs to find it ("external" would omit the comment).
+    // "linked": a separate index.js.map, which the bundle reads on its first stack trace
+    // (src/index.ts), and the sourceMappingURL comment other tools look for.
     sourcemap: sourcemap ? "linked" : false,
     sourcesContent: false,
     // Keep the license comments, at the end of the file, out of the way.
