@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { AGENT_STEPS, AGENT_VARIANTS, type AgentStartResult } from "./agent-start";
 import type { CancelResult } from "./cancel";
 import type { ColdStartResult } from "./cold-start";
 import type { ConcurrencyResult } from "./concurrency";
@@ -29,6 +30,7 @@ export interface BenchResults {
   relayOverhead?: RelayOverheadResult;
   throughput?: ThroughputResult;
   coldStart?: ColdStartResult;
+  agentStart?: AgentStartResult;
   concurrency?: ConcurrencyResult;
   program?: ProgramResult;
   cancel?: CancelResult;
@@ -41,6 +43,8 @@ const ms = (v: number, d = 2) => `${v.toFixed(d)} ms`;
 const iqr = (s: Summary, d = 2) =>
   `${ms(s.median, d)} (IQR ${s.p25.toFixed(d)}–${s.p75.toFixed(d)})`;
 const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const plus = (v: number) => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(2)} ms`;
 const x = (v: number) => `×${v.toFixed(2)}`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -173,7 +177,7 @@ export function renderMarkdown(r: BenchResults): string {
         "Module initialisation, median (IQR)",
         `floor ${iqr(v.floor.initMs, 1)}`,
         iqr(v.proxy.initMs, 1),
-        `${x(cs.ratioToFloor.proxy)}; naive ${ms(v.naive.initMs.median, 1)} (${x(cs.ratioToFloor.naive)}); proxy without source maps ${ms(v.proxyNoSourceMaps.initMs.median, 1)} (${x(cs.ratioToFloor.proxyNoSourceMaps)})`,
+        `${x(cs.ratioToFloor.proxy)}; naive ${ms(v.naive.initMs.median, 1)} (${x(cs.ratioToFloor.naive)}); proxy with Node's --enable-source-maps ${ms(v.proxyNodeSourceMaps.initMs.median, 1)} (${x(cs.ratioToFloor.proxyNodeSourceMaps)})`,
         `≤ ×${cs.target.maxRatioToFloor}: ${verdict(cs.target.met)}`,
       ],
     );
@@ -185,7 +189,7 @@ export function renderMarkdown(r: BenchResults): string {
       `- Initialisation: the proxy initialises in ${x(cs.ratioToFloor.proxy)} the floor's time (target ≤ ×${cs.target.maxRatioToFloor}): ${verdict(cs.target.met)}.` +
         (cs.target.met
           ? ""
-          : ` Why: loading the proxy's source map (--enable-source-maps) costs ${ms(v.proxy.initMs.median - v.proxyNoSourceMaps.initMs.median, 1)}, and the proxy's code beyond the client ${ms(v.proxyNoSourceMaps.initMs.median - v.floor.initMs.median, 1)}, with a bundle ${x(cs.sizeRatioToFloor.proxy)} the floor's size (largest parts: ${comp}). What would close it: less code at init (a lighter package in place of the largest ones above, or loading rarely used code lazily), or dropping --enable-source-maps from handler/node-options.ts and resolving stack traces offline.`),
+          : ` Why: what the proxy bundles beyond the client, ${kib(v.proxy.bytes - v.floor.bytes)} (${cs.proxyBeyondFloor.map((c) => `${c.name} ${kib(c.bytes)}`).join(", ")}), is parsed at init and its loggers, metrics and request schemas built there: ${ms(v.proxy.initMs.median - v.floor.initMs.median, 1)}. What would close it: less of that code (lighter packages in place of those above); deferring it to the first request would only move the time.`),
     );
   }
   const cc = r.concurrency;
@@ -254,6 +258,65 @@ export function renderMarkdown(r: BenchResults): string {
         (cn.target.met
           ? ""
           : ` Why: ${cn.errors > 0 ? `${plural(cn.errors, "round")} failed (the cancel was not answered with cancelled: true, or the model was not reset); ` : ""}the cancel crosses the same four hops as an answer (API stand-in, a second Lambda execution environment, AgentCore stand-in, agent), and the agent then waits for Strands to unwind the turn. What would close it: profile the agent's cancel path (the wait in SessionPool.cancel, Strands' cleanup).`),
+    );
+  }
+  const as = r.agentStart;
+  if (as !== undefined) {
+    const bare = `\`node -e 0\` ${iqr(as.bareMs, 1)}`;
+    rows.push(
+      [
+        "7",
+        "New conversation: agent start to `/ping` 200, median (IQR)",
+        bare,
+        iqr(as.pingMs.image, 1),
+        `${x(as.pingRatio.image)}; before ${ms(as.pingMs.before.median, 1)} (${x(as.pingRatio.before)})`,
+        `≤ ×${as.target.maxPingRatio}: ${verdict(as.target.pingMet)}`,
+      ],
+      [
+        "7",
+        "New conversation: agent start to the first answer's first byte, median (IQR)",
+        bare,
+        iqr(as.firstByteMs.image, 1),
+        `${x(as.firstByteRatio.image)}; before ${ms(as.firstByteMs.before.median, 1)} (${x(as.firstByteRatio.before)})`,
+        `≤ ×${as.target.maxFirstByteRatio.toFixed(2)}: ${verdict(as.target.firstByteMet)}`,
+      ],
+      ...AGENT_STEPS.slice(1).map((variant, i) => [
+        "7",
+        `Start to \`/ping\`, step ${i + 1}: ${AGENT_VARIANTS[variant]}`,
+        "",
+        iqr(as.pingMs[variant], 1),
+        `${x(as.pingRatio[variant])}; ${plus(as.pingMs[variant].median - as.pingMs[AGENT_STEPS[i]!].median)} on the step before`,
+        "",
+      ]),
+      [
+        "7",
+        `Start to \`/ping\`, ${AGENT_VARIANTS.bundleWithNodeSourceMaps}`,
+        "",
+        iqr(as.pingMs.bundleWithNodeSourceMaps, 1),
+        `${x(as.pingRatio.bundleWithNodeSourceMaps)}; ${plus(as.pingMs.bundleWithNodeSourceMaps.median - as.pingMs.bundle.median)} on the bundle alone`,
+        "",
+      ],
+      [
+        "7",
+        "The image's files (the build's output and the code cache)",
+        "",
+        as.imageFiles.map((f) => `${f.name} ${kib(f.bytes)}`).join(", "),
+        `entry ${as.entryFile.name} ${kib(as.entryFile.bytes)}; bundle ${kib(as.bundleFile.bytes)}; in all ${mib(sum(as.imageFiles.map((f) => f.bytes)))}, gzipped ${mib(sum(as.imageFiles.map((f) => f.gzipBytes)))}`,
+        "",
+      ],
+    );
+    notes.push(
+      `7: ${as.runs} fresh processes per variant, interleaved in rotating order after a discarded round, each started as the image starts the agent (its entry file, this Node.js): spawn to \`node -e 0\`'s exit (bare); spawn to the first 200 from \`GET /ping\`, polled every millisecond; spawn to the first byte of the answer to a \`POST /invocations\` sent as soon as /ping answered, the ConverseStream stand-in answering at once. The image's files are built by \`node build.ts\` and their code cache written by \`node main.mjs --write-code-cache\`, as the Dockerfile does; the steps are built by \`node build.ts --profile=unoptimized\` (before) and \`--profile=with-mcp\`, and run by \`node\` directly. Ratios are medians over the bare start's median.`,
+    );
+    targets.push(
+      `- Start: the agent answers /ping in ${x(as.pingRatio.image)} the bare Node.js start (target ≤ ×${as.target.maxPingRatio}): ${verdict(as.target.pingMet)}.` +
+        (as.target.pingMet
+          ? ""
+          : ` Why: what is left is the agent's own start-up work beyond Node.js (${ms(as.pingMs.image.median - as.bareMs.median, 1)}): reading the code cache, then evaluating the AWS SDK's Bedrock client, Fastify with the AgentCore runtime, zod and Strands, and listening (agent/README.md, "Start-up"). What would close it: less of that code at start, which here means a lighter runtime server or model client than the packages the agent is built on.`),
+      `- First byte: the first answer's first byte arrives ${x(as.firstByteRatio.image)} the bare Node.js start after the agent is started (target ≤ ×${as.target.maxFirstByteRatio.toFixed(2)}, the start's ×${as.target.maxPingRatio} in proportion: before, the first byte came ${x(as.firstByteRatio.before / as.pingRatio.before)} its /ping time): ${verdict(as.target.firstByteMet)}.` +
+        (as.target.firstByteMet
+          ? ""
+          : ` Why: the first byte waits for the start (above) and then for the first answer's own first-time work, ${ms(as.firstByteMs.image.median - as.pingMs.image.median, 1)} here (a new Strands agent, the SDK's first signed request). What would close it: the start's own remedies.`),
     );
   }
   const m = r.machine;

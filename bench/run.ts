@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as prettier from "prettier";
 import { measureCancel } from "./cancel";
+import { measureAgentStart } from "./agent-start";
 import { measureColdStart } from "./cold-start";
 import { measureConcurrency } from "./concurrency";
 import { measureProgram } from "./program";
@@ -19,7 +20,7 @@ import { PACED_STREAM } from "./chain";
  *
  *   npm run bench                       full sizes (a few minutes)
  *   npm run bench -- --quick            small sizes, for development (results not representative)
- *   npm run bench -- --only=cold,program
+ *   npm run bench -- --only=agent,cold,program
  *   npm run bench -- --out=DIR          write results there instead of bench/
  *   npm run bench -- --no-readme        leave README.md alone
  *   npm run bench -- --lambda-host=in-process   the dev stack's host for 1, 4 and 6 (default: its own)
@@ -29,8 +30,10 @@ import { PACED_STREAM } from "./chain";
 
 const HOSTS: LambdaHostChoice[] = ["auto", "ric", "in-process"];
 
-export type Measurement = "relay" | "throughput" | "cold" | "concurrency" | "program" | "cancel";
+export type Measurement =
+  "agent" | "relay" | "throughput" | "cold" | "concurrency" | "program" | "cancel";
 export const MEASUREMENTS: Measurement[] = [
+  "agent",
   "cold",
   "relay",
   "throughput",
@@ -56,6 +59,7 @@ function sizes(quick: boolean) {
         relay: { requests: 6, warmup: 1, ...stream },
         throughput: { megabytes: 4, runs: 1, warmupMegabytes: 1 },
         cold: { runs: 2 },
+        agent: { runs: 1 },
         concurrency: { streams: 8, rounds: 1, ...stream },
         program: { runs: 1 },
         cancel: { rounds: 2 },
@@ -64,6 +68,7 @@ function sizes(quick: boolean) {
         relay: { requests: 100, warmup: 10, ...stream },
         throughput: { megabytes: 200, runs: 3, warmupMegabytes: 16 },
         cold: { runs: 21 },
+        agent: { runs: 15 },
         concurrency: { streams: 50, rounds: 5, ...stream },
         program: { runs: 5 },
         cancel: { rounds: 30 },
@@ -92,7 +97,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     wallSeconds: 0,
     machine: machine(),
   };
-  // Cold start first, while nothing else of the benchmark is running.
+  // Start-up first, while nothing else of the benchmark is running.
+  if (only.has("agent")) {
+    results.agentStart = await measureAgentStart({ ...s.agent, log });
+  }
   if (only.has("cold")) {
     log("cold start: building the floor, the proxy and the naive bundle");
     results.coldStart = await measureColdStart({ ...s.cold, log });

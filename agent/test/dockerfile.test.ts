@@ -1,5 +1,7 @@
 // The Dockerfile cannot be built here (no Docker engine), so its contract is checked as text:
-// linux/arm64, Node.js 24, non-root, nothing but the bundle, the AgentCore port.
+// linux/arm64, Node.js 24 without npm, non-root, nothing but the build's output, the code cache
+// written by the image's own Node.js with the flags it runs with, the AgentCore port.
+// entry.test.ts runs the same build and cache steps on this machine.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
@@ -17,6 +19,13 @@ function stages(): string[][] {
   return result;
 }
 
+/** The JSON array of an exec-form instruction, e.g. `CMD ["main.mjs"]`. */
+function execForm(stage: string[], instruction: string): string[] {
+  const lines = stage.filter((line) => line.startsWith(`${instruction} `));
+  assert.equal(lines.length, 1, `one ${instruction}`);
+  return JSON.parse(lines[0]!.slice(instruction.length + 1)) as string[];
+}
+
 describe("Dockerfile", function () {
   const [build, runtime, ...extra] = stages();
 
@@ -27,18 +36,29 @@ describe("Dockerfile", function () {
     assert.ok(build!.includes("RUN node build.ts"));
   });
 
-  it("runs Node.js 24 slim on linux/arm64", function () {
-    assert.match(runtime![0]!, /^FROM --platform=linux\/arm64 node:24[-\w.]*slim$/);
+  it("runs Node.js 24 on linux/arm64 from a base image without npm or a shell", function () {
+    assert.equal(runtime![0], "FROM --platform=linux/arm64 gcr.io/distroless/nodejs24-debian12");
   });
 
-  it("copies nothing into the image but the bundle and the prompt files", function () {
+  it("copies nothing into the image but the build's output, read-only, and the prompt files", function () {
     const copies = runtime!.filter((line) => line.startsWith("COPY ") || line.startsWith("ADD "));
     assert.deepEqual(copies, [
-      "COPY --from=build --chown=root:root --chmod=444 /build/dist/main.mjs ./main.mjs",
+      "COPY --from=build --chown=root:root --chmod=444 /build/dist/ ./",
       // SYSTEM_PROMPT_FILE=prompts/<name>.md is relative to the working directory.
       "COPY --chown=root:root prompts ./prompts",
     ]);
     assert.ok(runtime!.includes("WORKDIR /app"));
+  });
+
+  it("writes the code cache as root, after the copy, with the node and flags it runs with", function () {
+    const runs = runtime!.filter((line) => line.startsWith("RUN "));
+    assert.equal(runs.length, 1, "one RUN in the runtime stage");
+    const run = execForm(runtime!, "RUN");
+    const [node, ...args] = [...execForm(runtime!, "ENTRYPOINT"), ...execForm(runtime!, "CMD")];
+    // V8 refuses a cache made by another binary or with other flags: same argv, plus the flag.
+    assert.deepEqual(run, [node, ...args, "--write-code-cache"]);
+    const at = (prefix: string) => runtime!.findIndex((line) => line.startsWith(prefix));
+    assert.ok(at("COPY ") < at("RUN ") && at("RUN ") < at("USER "), "COPY, then RUN, then USER");
   });
 
   it("runs as a non-root user, on port 8080, with node as PID 1", function () {
@@ -46,7 +66,9 @@ describe("Dockerfile", function () {
     assert.ok(user, "a USER instruction");
     assert.doesNotMatch(user, /^USER (root|0)(:|$)/);
     assert.ok(runtime!.includes("EXPOSE 8080"));
-    assert.equal(runtime!.at(-1), 'CMD ["node", "main.mjs"]');
+    assert.deepEqual(execForm(runtime!, "ENTRYPOINT"), ["/nodejs/bin/node"]);
+    assert.deepEqual(execForm(runtime!, "CMD"), ["main.mjs"]);
+    assert.equal(runtime!.at(-1), 'CMD ["main.mjs"]');
   });
 
   it("keeps node_modules, dist and tests out of the build context, and the prompts in", function () {

@@ -2,8 +2,14 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { BedrockAgentCoreClient } from "@aws-sdk/client-bedrock-agentcore";
 import type { APIGatewayProxyEvent, Context } from "aws-lambda";
+// The agent's entry and the proxy map stack traces the same way (no dependency beyond Node).
+import { mapStackTraces } from "../../agent/src/boot/stack-traces";
 import { readConfig } from "./config";
 import { handleRequest, type Deps } from "./proxy";
+
+// Stack traces in the logs name handler/src, through the bundle's linked map, read the first time
+// a stack is formatted (Node's --enable-source-maps would read it at every init; node-options.ts).
+mapStackTraces(__filename);
 
 /**
  * The streaming proxy between API Gateway (REST, response transfer mode STREAM) and AgentCore

@@ -62,14 +62,40 @@ describe("bench (quick mode)", function () {
 
   it("3. cold start: four variants, each initialised", () => {
     const c = results.coldStart!;
-    for (const v of ["floor", "proxy", "naive", "proxyNoSourceMaps"] as const) {
+    for (const v of ["floor", "proxy", "naive", "proxyNodeSourceMaps"] as const) {
       assert.ok(c.variants[v].bytes > 0);
       assertSummary(c.variants[v].initMs, `${v}.initMs`);
       assert.equal(c.variants[v].initMs.n, c.runs);
     }
     assert.ok(c.variants.naive.bytes > c.variants.proxy.bytes, "the naive bundle is unminified");
     assert.ok(c.proxyComposition.length > 0);
+    assert.ok(
+      c.proxyBeyondFloor.some((p) => p.name === "(own code)"),
+      "the proxy's own code is beyond the floor",
+    );
     assert.equal(typeof c.target.met, "boolean");
+  });
+
+  it("7. agent start: the image's files built and cached, every variant started", () => {
+    const a = results.agentStart!;
+    assertSummary(a.bareMs, "bareMs");
+    for (const [variant, summary] of Object.entries(a.pingMs)) {
+      assertSummary(summary, `pingMs.${variant}`);
+      assert.equal(summary.n, a.runs);
+    }
+    assertSummary(a.firstByteMs.image, "firstByteMs.image");
+    assertSummary(a.firstByteMs.before, "firstByteMs.before");
+    const names = a.imageFiles.map((f) => f.name);
+    for (const name of ["main.mjs", "agent.cjs", "agent.cjs.map", "agent.cjs.LEGAL.txt"]) {
+      assert.ok(names.includes(name), name);
+    }
+    assert.ok(
+      names.some((name) => /^agent\.cjs\.[0-9a-f]{8}\.cache$/.test(name)),
+      names.join(),
+    );
+    assert.equal(a.entryFile.name, "main.mjs");
+    assert.equal(typeof a.target.pingMet, "boolean");
+    assert.equal(typeof a.target.firstByteMet, "boolean");
   });
 
   it("4. concurrency: every stream of every burst complete", () => {
@@ -107,6 +133,7 @@ describe("bench (quick mode)", function () {
         "initialisation",
         "simultaneous",
         "Cancel",
+        "agent start to `/ping`",
       ]) {
         assert.match(markdown, new RegExp(row, "i"));
       }

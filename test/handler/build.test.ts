@@ -5,16 +5,22 @@ import { isBuiltin } from "node:module";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
 import { buildHandler } from "../../handler/build";
+import { PROXY_NODE_OPTIONS } from "../../handler/node-options";
 import { handlerBundle, tempDir } from "./helpers";
 
 /**
  * Runs `script` in a fresh Node.js process from a file: `node -e` would not do, since it defines
  * a global `require` that hides the very failure these tests look for.
  */
-function runScript(script: string, cwd: string, env: Record<string, string>): string {
+function runScript(
+  script: string,
+  cwd: string,
+  env: Record<string, string>,
+  nodeArgs = ["--enable-source-maps"],
+): string {
   const file = path.join(tempDir("probe"), "probe.cjs");
   writeFileSync(file, script);
-  return execFileSync(process.execPath, ["--enable-source-maps", file], {
+  return execFileSync(process.execPath, [...nodeArgs, file], {
     cwd,
     env: { PATH: process.env.PATH ?? "", ...env },
     encoding: "utf8",
@@ -92,6 +98,34 @@ describe("handler bundle", function () {
       POWERTOOLS_LOG_LEVEL: "SILENT",
     });
     assert.match(out, /^loaded v24\./);
+  });
+
+  it("names handler/src in its stack traces under the function's NODE_OPTIONS (no --enable-source-maps)", () => {
+    const b = handlerBundle();
+    // A response stream without methods: the handler throws inside the proxy's own code.
+    const script = `
+      globalThis.awslambda = { streamifyResponse: (h) => h, HttpResponseStream: { from: (s) => s } };
+      const { handler } = require(${JSON.stringify(path.join(b.dir, b.entry))});
+      handler({ httpMethod: "GET", path: "/nowhere", headers: {} }, {}, { awsRequestId: "r" })
+        .then(() => console.log("no error"), (error) => console.log(error.stack));
+    `;
+    const stack = runScript(
+      script,
+      b.dir,
+      {
+        AGENT_RUNTIME_ARN: "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/x",
+        AWS_REGION: "us-east-1",
+        POWERTOOLS_LOG_LEVEL: "SILENT",
+        NODE_OPTIONS: PROXY_NODE_OPTIONS,
+      },
+      [],
+    );
+    assert.doesNotMatch(PROXY_NODE_OPTIONS, /--enable-source-maps/);
+    const frames = stack.split("\n").filter((line) => line.trimStart().startsWith("at "));
+    const root = path.resolve(__dirname, "..", "..");
+    assert.match(frames[0] ?? "", /\((.+)\/handler\/src\/proxy\.ts:\d+:\d+\)$/, stack);
+    assert.ok(frames[0]!.includes(`(${root}/handler/src/`), stack);
+    assert.ok(!frames.some((frame) => frame.includes(`${b.entry}:`)), stack);
   });
 
   it("(control) fails that check when bundled as ESM without a require banner", () => {

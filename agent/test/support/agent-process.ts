@@ -1,4 +1,5 @@
-// Runs the built agent bundle (dist/main.mjs) as a child process, the way the container runs it.
+// Runs the built agent (its entry, dist/main.mjs, which runs dist/agent.cjs) as a child process,
+// the way the container runs it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -56,10 +57,13 @@ function collect(child: ChildProcess): () => string {
   return () => output;
 }
 
-/** Starts the bundle and resolves once GET /ping answers. */
-export async function startAgent(env: Record<string, string>): Promise<AgentProcess> {
+/** Starts the entry (by default the built one) and resolves once GET /ping answers. */
+export async function startAgent(
+  env: Record<string, string>,
+  entry: string = BUNDLE,
+): Promise<AgentProcess> {
   const port = Number(env.PORT ?? (await freePort()));
-  const child = spawn(process.execPath, [BUNDLE], {
+  const child = spawn(process.execPath, [entry], {
     env: { ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -106,12 +110,13 @@ export async function startAgent(env: Record<string, string>): Promise<AgentProc
   };
 }
 
-/** Runs the bundle until it exits by itself (it should, on bad configuration). */
+/** Runs the entry until it exits by itself (it should, on bad configuration). */
 export async function runUntilExit(
   env: Record<string, string>,
   timeoutMs = 20_000,
+  entry: string = BUNDLE,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [BUNDLE], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [entry], { env, stdio: ["ignore", "pipe", "pipe"] });
   const output = collect(child);
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   const code = await new Promise<number | null>((resolve) =>

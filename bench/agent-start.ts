@@ -1,0 +1,367 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { Agent, get } from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
+import { gzipSync } from "node:zlib";
+import { BedrockStandin, textAnswer } from "../agent/test/support/bedrock-standin";
+import { freePort } from "../local/dev-stack";
+import { streamRequest } from "./sse-client";
+import { interleave, round, rounded, summarize, type Summary } from "./stats";
+
+/**
+ * Item 7: how soon a new conversation can start. AgentCore gives every session its own microVM,
+ * so each new conversation waits for the agent process to start. Each sample is a fresh process,
+ * started as the image starts it (the image's entry file, this Node.js 24), timed from spawn:
+ * - bare: `node -e 0` to its exit, the floor any Node.js process pays;
+ * - ping: the agent until `GET /ping` answers 200 (polled every millisecond);
+ * - first byte: the agent until the first byte of its first answer, asked as soon as /ping
+ *   answered, the model stand-in answering at once.
+ * The image's files are built and their code cache written as the Dockerfile does (`node
+ * build.ts`, then `node main.mjs --write-code-cache`). Diagnostic variants, timed to /ping, show
+ * what each step of the start-up work gave, from the bundle the image ran before (`before`: one
+ * unminified ES module) to the image. All variants are interleaved, the order rotating each round,
+ * after one discarded round.
+ */
+
+export interface AgentStartOptions {
+  /** Samples per variant (default 15). */
+  runs?: number;
+  log?: (line: string) => void;
+}
+
+/** What starts, in the order of the steps from the `before` bundle to the image. */
+export type AgentVariant =
+  "before" | "withMcp" | "bundle" | "nodeCompileCache" | "image" | "bundleWithNodeSourceMaps";
+
+/** The steps from the bundle the image ran before to the image, in order. */
+export const AGENT_STEPS: AgentVariant[] = [
+  "before",
+  "withMcp",
+  "bundle",
+  "nodeCompileCache",
+  "image",
+];
+
+export const AGENT_VARIANTS: Record<AgentVariant, string> = {
+  before: "before: one ES module, unminified, the AWS SDK's CommonJS builds",
+  withMcp: "one CommonJS file, minified, the AWS SDK's ES module builds",
+  bundle: "the same without the MCP SDK (the bundle the image holds)",
+  nodeCompileCache: "that bundle with Node's compile cache, warmed (NODE_COMPILE_CACHE)",
+  image: "the image: its entry runs that bundle from a code cache written after start",
+  bundleWithNodeSourceMaps: "diagnostic: the bundle under Node's --enable-source-maps",
+};
+
+export interface ImageFile {
+  name: string;
+  bytes: number;
+  /** Gzipped, as an image layer stores it. */
+  gzipBytes: number;
+}
+
+export interface AgentStartResult {
+  runs: number;
+  /** `node -e 0`, spawn to exit. */
+  bareMs: Summary;
+  /** Spawn to /ping 200, per variant. */
+  pingMs: Record<AgentVariant, Summary>;
+  /** Spawn to the first byte of the first answer. */
+  firstByteMs: { image: Summary; before: Summary };
+  /** Medians over the bare start's median. */
+  pingRatio: Record<AgentVariant, number>;
+  firstByteRatio: { image: number; before: number };
+  /** What the runtime stage copies from the build, and the cache the image build writes. */
+  imageFiles: ImageFile[];
+  entryFile: ImageFile;
+  bundleFile: ImageFile;
+  target: {
+    maxPingRatio: number;
+    pingMet: boolean;
+    /** The first byte cut in proportion: its ratio ≤ maxPingRatio × before's first byte ÷ before's /ping. */
+    maxFirstByteRatio: number;
+    firstByteMet: boolean;
+  };
+}
+
+export const TARGET_START_RATIO = 3;
+
+const AGENT_DIR = path.resolve(__dirname, "..", "agent");
+
+type Sample =
+  | { kind: "bare" }
+  | { kind: "ping"; variant: AgentVariant }
+  | { kind: "firstByte"; variant: "image" | "before" };
+
+export async function measureAgentStart(
+  options: AgentStartOptions = {},
+): Promise<AgentStartResult> {
+  const runs = options.runs ?? 15;
+  const log = options.log ?? (() => undefined);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "agentcore-stream-bench-agent-"));
+  const standin = await BedrockStandin.start();
+  standin.respondWith(() => textAnswer("Hello."));
+  try {
+    log("agent start: building the image's files and writing their code cache");
+    const built = await buildVariants(dir);
+    const samples: Sample[] = [
+      { kind: "bare" },
+      ...(Object.keys(AGENT_VARIANTS) as AgentVariant[]).map((variant): Sample => ({
+        kind: "ping",
+        variant,
+      })),
+      { kind: "firstByte", variant: "image" },
+      { kind: "firstByte", variant: "before" },
+    ];
+    const times = new Map<Sample, number[]>(samples.map((s) => [s, []]));
+    const order = interleave(samples, runs + 1);
+    for (let i = 0; i < order.length; i++) {
+      const sample = order[i];
+      const env = agentEnv(standin.endpoint, await freePort());
+      const ms =
+        sample.kind === "bare"
+          ? await bareStart()
+          : sample.kind === "ping"
+            ? await startToPing(built[sample.variant], env)
+            : await startToFirstByte(built[sample.variant], env);
+      // The first round only warms the page cache.
+      if (i >= samples.length) times.get(sample)!.push(ms);
+      if (i % 20 === 19) log(`agent start: ${i + 1}/${order.length} processes`);
+    }
+    const summary = (s: Sample) => summarize(times.get(s)!);
+    const bare = summary(samples[0]);
+    const ratio = (s: Summary) => round(s.median / bare.median, 2);
+    const ping = Object.fromEntries(
+      samples.flatMap((s) => (s.kind === "ping" ? [[s.variant, summary(s)]] : [])),
+    ) as Record<AgentVariant, Summary>;
+    const firstByte = {
+      image: summary(samples.at(-2)!),
+      before: summary(samples.at(-1)!),
+    };
+    const firstByteRatio = { image: ratio(firstByte.image), before: ratio(firstByte.before) };
+    const maxFirstByteRatio = round(
+      TARGET_START_RATIO * (firstByte.before.median / ping.before.median),
+      2,
+    );
+    const imageDir = path.dirname(built.image.file);
+    const imageFiles = readdirSync(imageDir)
+      .map((name) => {
+        const bytes = readFileSync(path.join(imageDir, name));
+        return { name, bytes: bytes.length, gzipBytes: gzipSync(bytes).length };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const file = (name: string) => imageFiles.find((f) => f.name === name)!;
+    return {
+      runs,
+      bareMs: rounded(bare, 1),
+      pingMs: Object.fromEntries(
+        Object.entries(ping).map(([v, s]) => [v, rounded(s, 1)]),
+      ) as Record<AgentVariant, Summary>,
+      firstByteMs: { image: rounded(firstByte.image, 1), before: rounded(firstByte.before, 1) },
+      pingRatio: Object.fromEntries(Object.entries(ping).map(([v, s]) => [v, ratio(s)])) as Record<
+        AgentVariant,
+        number
+      >,
+      firstByteRatio,
+      imageFiles,
+      entryFile: file(path.basename(built.image.file)),
+      bundleFile: file("agent.cjs"),
+      target: {
+        maxPingRatio: TARGET_START_RATIO,
+        pingMet: ratio(ping.image) <= TARGET_START_RATIO,
+        maxFirstByteRatio,
+        firstByteMet: firstByteRatio.image <= maxFirstByteRatio,
+      },
+    };
+  } finally {
+    await standin.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Launch {
+  /** The file `node` runs. */
+  file: string;
+  nodeArgs: string[];
+  env: Record<string, string>;
+}
+
+/** The image's files (as the Dockerfile builds them) and the diagnostic variants beside them. */
+async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>> {
+  const image = path.join(dir, "image");
+  const before = path.join(dir, "before");
+  const withMcp = path.join(dir, "with-mcp");
+  const uncached = path.join(dir, "uncached");
+  const compileCache = path.join(dir, "node-compile-cache");
+  runNode(["build.ts", image], AGENT_DIR);
+  runNode(["build.ts", before, "--profile=unoptimized"], AGENT_DIR);
+  runNode(["build.ts", withMcp, "--profile=with-mcp"], AGENT_DIR);
+  // The bundle on its own, before any cache exists: Node's loader runs it directly.
+  cpSync(image, uncached, { recursive: true });
+  // With the measured runs' environment: V8 takes the cache only under the same flags.
+  runNode(
+    ["main.mjs", "--write-code-cache"],
+    image,
+    agentEnv("http://127.0.0.1:9", await freePort()),
+  );
+  const bundle = path.join(uncached, "agent.cjs");
+  const withCompileCache = {
+    file: bundle,
+    nodeArgs: [],
+    env: { NODE_COMPILE_CACHE: compileCache },
+  };
+  // Node's compile cache fills as the bundle loads and is written when the process ends.
+  await startToPing(withCompileCache, agentEnv("http://127.0.0.1:9", await freePort()));
+  const imageLaunch = { file: path.join(image, "main.mjs"), nodeArgs: [], env: {} };
+  // A refused cache would make the image's rows measure a start without it.
+  const check = launch(imageLaunch, agentEnv("http://127.0.0.1:9", await freePort()));
+  await untilPing(check);
+  await check.stop();
+  if (/rejected the code cache/.test(check.stderr())) {
+    throw new Error(`the image's code cache was refused:\n${check.stderr()}`);
+  }
+  return {
+    before: { file: path.join(before, "agent.mjs"), nodeArgs: [], env: {} },
+    withMcp: { file: path.join(withMcp, "agent.cjs"), nodeArgs: [], env: {} },
+    bundle: { file: bundle, nodeArgs: [], env: {} },
+    nodeCompileCache: withCompileCache,
+    image: imageLaunch,
+    bundleWithNodeSourceMaps: { file: bundle, nodeArgs: ["--enable-source-maps"], env: {} },
+  };
+}
+
+/** Runs `node` with `args` in `cwd`, with this process's environment unless given one. */
+function runNode(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
+  const result = spawnSync(process.execPath, args, {
+    cwd,
+    env,
+    encoding: "utf8",
+  });
+  if (result.status !== 0) {
+    throw new Error(`node ${args.join(" ")} failed in ${cwd}:\n${result.stdout}${result.stderr}`);
+  }
+}
+
+/** The agent's whole environment: nothing of this machine's AWS setup. */
+function agentEnv(modelEndpoint: string, port: number): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    PORT: String(port),
+    MODEL_ID: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "AKIDBENCH00000000000",
+    AWS_SECRET_ACCESS_KEY: "bench-secret-key",
+    AWS_CONFIG_FILE: "/nonexistent/aws-config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: modelEndpoint,
+  };
+}
+
+function bareStart(): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0
+        ? resolve(performance.now() - started)
+        : reject(new Error(`node -e 0 exited with ${code}`)),
+    );
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  started: number;
+  port: string;
+  /** Rejects if the process exits before it is stopped. */
+  failed: Promise<never>;
+  /** The last 2000 characters the process wrote to stderr. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+function launch(agent: Launch, env: Record<string, string>): Started {
+  const started = performance.now();
+  const child = spawn(process.execPath, [...agent.nodeArgs, agent.file], {
+    cwd: path.dirname(agent.file),
+    env: { ...env, ...agent.env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const failed = exited.then(() => {
+    throw new Error(`${agent.file} exited${stopping ? "" : " before it was stopped"}:\n${stderr}`);
+  });
+  failed.catch(() => undefined);
+  return {
+    child,
+    started,
+    port: env.PORT,
+    failed,
+    stderr: () => stderr,
+    stop: async () => {
+      stopping = true;
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** Resolves with the status of one GET /ping, 0 when nothing answers yet. */
+function pingOnce(port: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = get({ host: "127.0.0.1", port, path: "/ping", agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once("error", () => resolve(0));
+  });
+}
+
+async function untilPing(agent: Started): Promise<void> {
+  const deadline = agent.started + 60_000;
+  while ((await Promise.race([pingOnce(agent.port), agent.failed])) !== 200) {
+    if (performance.now() > deadline) throw new Error("the agent did not answer /ping in 60 s");
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+async function startToPing(agent: Launch, env: Record<string, string>): Promise<number> {
+  const started = launch(agent, env);
+  try {
+    await untilPing(started);
+    return performance.now() - started.started;
+  } finally {
+    await started.stop();
+  }
+}
+
+async function startToFirstByte(agent: Launch, env: Record<string, string>): Promise<number> {
+  const started = launch(agent, env);
+  const connection = new Agent({ keepAlive: false });
+  try {
+    await untilPing(started);
+    const asked = performance.now();
+    const outcome = await streamRequest({
+      url: `http://127.0.0.1:${started.port}/invocations`,
+      agent: connection,
+      body: JSON.stringify({ prompt: "Hello" }),
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        "x-amzn-bedrock-agentcore-runtime-session-id": `bench-${randomUUID()}`,
+      },
+    });
+    if (outcome.error !== undefined || outcome.status !== 200 || !outcome.done) {
+      throw new Error(`the first answer failed: ${outcome.error ?? `status ${outcome.status}`}`);
+    }
+    return asked + outcome.ttfbMs - started.started;
+  } finally {
+    connection.destroy();
+    await started.stop();
+  }
+}
