@@ -3,7 +3,8 @@
 // the agent is mocked; the stand-in replaces Bedrock at the wire.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { agentEnv, startAgent, type AgentProcess } from "./support/agent-process.js";
+import type { AgentProcess } from "./support/agent-process.js";
+import { agentWithModel } from "./support/agent-with-model.js";
 import {
   BedrockStandin,
   gate,
@@ -46,37 +47,19 @@ function userTexts(request: RecordedRequest): string[] {
 }
 
 describe("agent (built bundle against the ConverseStream stand-in)", function () {
+  const fixture = agentWithModel({
+    MODEL_ID,
+    MODEL_REGION: "eu-west-1",
+    MAX_TOKENS: "512",
+    TEMPERATURE: "0.2",
+    SYSTEM_PROMPT,
+    GUARDRAIL_ID: "gr0standin0",
+    GUARDRAIL_VERSION: "3",
+  });
   let standin: BedrockStandin;
   let agent: AgentProcess;
-
-  before(async function () {
-    standin = await BedrockStandin.start();
-    agent = await startAgent(
-      agentEnv(standin.endpoint, {
-        MODEL_ID,
-        MODEL_REGION: "eu-west-1",
-        MAX_TOKENS: "512",
-        TEMPERATURE: "0.2",
-        SYSTEM_PROMPT,
-        GUARDRAIL_ID: "gr0standin0",
-        GUARDRAIL_VERSION: "3",
-      }),
-    );
-  });
-
-  after(async function () {
-    await agent?.stop();
-    await standin?.close();
-  });
-
-  beforeEach(function () {
-    standin.reset();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === "failed") {
-      console.log(`--- agent output ---\n${agent.output().split("\n").slice(-40).join("\n")}`);
-    }
+  before(function () {
+    ({ standin, agent } = fixture);
   });
 
   describe("streaming", function () {

@@ -3,7 +3,8 @@
 // the agent resets the model's HTTP/2 stream itself while tokens are flowing.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { agentEnv, startAgent, type AgentProcess } from "./support/agent-process.js";
+import type { AgentProcess } from "./support/agent-process.js";
+import { agentWithModel } from "./support/agent-with-model.js";
 import {
   BedrockStandin,
   gate,
@@ -49,8 +50,12 @@ async function readTexts(stream: InvocationStream, count: number): Promise<SseEv
 }
 
 describe("cancel and disconnect (built bundle, a model that keeps streaming)", function () {
+  const fixture = agentWithModel();
   let standin: BedrockStandin;
   let agent: AgentProcess;
+  before(function () {
+    ({ standin, agent } = fixture);
+  });
 
   async function cancel(sessionId: string): Promise<{ status: number; body: unknown }> {
     const response = await invoke(
@@ -66,26 +71,6 @@ describe("cancel and disconnect (built bundle, a model that keeps streaming)", f
     assert.equal(await request.settled, "aborted", "the model finished: nothing reset its stream");
     return request.closedAt! - since;
   }
-
-  before(async function () {
-    standin = await BedrockStandin.start();
-    agent = await startAgent(agentEnv(standin.endpoint));
-  });
-
-  after(async function () {
-    await agent?.stop();
-    await standin?.close();
-  });
-
-  beforeEach(function () {
-    standin.reset();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === "failed") {
-      console.log(`--- agent output ---\n${agent.output().split("\n").slice(-40).join("\n")}`);
-    }
-  });
 
   it("resets the model's stream within 1 s while tokens flow, and ends the answer with done/cancelled", async function () {
     const session = newSession();

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { agentEnv, startAgent, type AgentProcess } from "./support/agent-process.js";
+import { printOutputTail } from "./support/agent-with-model.js";
 import { BedrockStandin, textAnswer } from "./support/bedrock-standin.js";
 import { invoke } from "./support/sse-client.js";
 
@@ -47,7 +48,7 @@ describe("system prompt from a file (built bundle against the ConverseStream sta
 
   afterEach(async function () {
     if (this.currentTest?.state === "failed" && agent) {
-      console.log(`--- agent output ---\n${agent.output().split("\n").slice(-40).join("\n")}`);
+      printOutputTail(agent);
     }
     await agent?.stop();
     agent = undefined;
