@@ -4,11 +4,12 @@ import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BedrockStandin } from "../agent/test/support/bedrock-standin";
+import { freePort, saysAddressInUse } from "../agent/test/support/free-port";
 import { buildHandler } from "../handler/build";
 import { PROXY_NODE_OPTIONS } from "../handler/node-options";
 import { AgentCoreStandin } from "./agentcore-standin";
 import { agentRuntimeDataPlane } from "./agentcore-forward";
-import { asPortInUse, startLocalGateway, type LocalGateway } from "./apigw-local";
+import { asPortInUse, PortInUseError, startLocalGateway, type LocalGateway } from "./apigw-local";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import {
   loadStreamingHandler,
@@ -35,6 +36,7 @@ import { PROXY_SERVICE_NAME } from "../handler/telemetry";
 const REPO_ROOT = path.resolve(__dirname, "..");
 const AGENT_DIR = path.join(REPO_ROOT, "agent");
 export const AGENT_BUNDLE = path.join(AGENT_DIR, "dist", "main.mjs");
+export { freePort };
 export const PAGE = path.join(__dirname, "web", "index.html");
 
 export const LOCAL_REGION = "us-east-1";
@@ -199,14 +201,6 @@ export async function assertPortFree(port: number, host = "0.0.0.0"): Promise<vo
   });
 }
 
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 async function startAgentProcess(
   port: number,
   env: Record<string, string>,
@@ -238,6 +232,7 @@ async function startAgentProcess(
       ),
     ]);
     if ("exited" in outcome) {
+      if (saysAddressInUse(output)) throw new PortInUseError(port, "0.0.0.0");
       throw new DevStackError(
         `the agent exited with ${outcome.exited} before it was ready:\n${output}`,
       );
@@ -250,6 +245,23 @@ async function startAgentProcess(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { port, url, child, exited };
+}
+
+/** Starts the agent on the given port, or on a free one, drawing again if it is taken meanwhile. */
+async function startAgentOnItsPort(
+  port: number | undefined,
+  env: Record<string, string>,
+  log: (line: string) => void,
+): Promise<AgentHandle> {
+  if (port) return startAgentProcess(port, env, log);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAgentProcess(await freePort(), env, log);
+    } catch (err) {
+      if (!(err instanceof PortInUseError) || attempt === 5) throw err;
+      log(`${err.message}: drawing another port`);
+    }
+  }
 }
 
 async function stopAgentProcess(agent: AgentHandle): Promise<void> {
@@ -308,8 +320,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   try {
     // Ports first, so a taken one fails before anything is built or started.
     await assertPortFree(options.gatewayPort ?? 0, options.host ?? "127.0.0.1");
-    const agentPort = options.agentPort || (await freePort());
-    await assertPortFree(agentPort);
+    if (options.agentPort) await assertPortFree(options.agentPort);
 
     ensureAgentBundle((line) => log("build", line));
     const bundle = buildHandler({ outdir: options.handlerOutdir });
@@ -359,7 +370,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
           };
     if (mode === "bedrock") delete agentEnv.AWS_ENDPOINT_URL_BEDROCK_RUNTIME;
     const agentLog = (line: string) => log("agent", line);
-    let agent = await startAgentProcess(agentPort, agentEnv, agentLog);
+    let agent = await startAgentOnItsPort(options.agentPort, agentEnv, agentLog);
+    const agentPort = agent.port;
     cleanups.push(() => stopAgentProcess(agent));
 
     // The AgentCore data plane.

@@ -13,6 +13,7 @@ import { SseStream, within } from "../support/sse-stream";
 import {
   LOCAL_REGION,
   LOCAL_RUNTIME_ARN,
+  freePort,
   startDevStack,
   type DevStack,
 } from "../../local/dev-stack";
@@ -245,6 +246,32 @@ describe("e2e: dev stack start-up", () => {
         return true;
       });
     } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  // CI once lost a run to an agent port taken between the probe and the agent's listen: the
+  // port came from the ephemeral range, which every outgoing connection draws from too.
+  it("draws the agent's port below every ephemeral range, free on all interfaces", async () => {
+    for (let i = 0; i < 20; i++) {
+      const port = await freePort();
+      assert.ok(port >= 20_000 && port < 32_768, `port ${port} is in an ephemeral range`);
+    }
+  });
+
+  it("draws again when the port it drew is taken on 0.0.0.0", async () => {
+    const taken = await freePort();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(taken, "0.0.0.0", () => resolve()));
+    const random = Math.random;
+    const draws = [(taken - 20_000 + 0.5) / 12_768, random(), random()];
+    Math.random = () => draws.shift() ?? random();
+    try {
+      const port = await freePort();
+      assert.notEqual(port, taken);
+      assert.equal(draws.length, 1, "it should have drawn twice: the taken port, then a free one");
+    } finally {
+      Math.random = random;
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
   });

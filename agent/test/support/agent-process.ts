@@ -1,8 +1,10 @@
 // Runs the built agent (its entry, dist/main.mjs, which runs dist/agent.cjs) as a child process,
 // the way the container runs it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort, saysAddressInUse } from "./free-port.js";
+
+export { freePort };
 
 export const BUNDLE = fileURLToPath(new URL("../../dist/main.mjs", import.meta.url));
 
@@ -13,18 +15,6 @@ export interface AgentProcess {
   output(): string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -57,12 +47,31 @@ function collect(child: ChildProcess): () => string {
   return () => output;
 }
 
-/** Starts the entry (by default the built one) and resolves once GET /ping answers. */
+/**
+ * Starts the entry (by default the built one) and resolves once GET /ping answers. Without a PORT
+ * in `env` it draws one, and draws again if another process takes it before the agent listens.
+ */
 export async function startAgent(
   env: Record<string, string>,
   entry: string = BUNDLE,
 ): Promise<AgentProcess> {
-  const port = Number(env.PORT ?? (await freePort()));
+  if (env.PORT !== undefined) return startAgentOn(Number(env.PORT), env, entry);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAgentOn(await freePort(), env, entry);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt === 5) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startAgentOn(
+  port: number,
+  env: Record<string, string>,
+  entry: string,
+): Promise<AgentProcess> {
   const child = spawn(process.execPath, [entry], {
     env: { ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
@@ -85,7 +94,8 @@ export async function startAgent(
       ),
     ]);
     if ("exitedWith" in outcome) {
-      throw new Error(
+      const Failure = saysAddressInUse(output()) ? PortTakenError : Error;
+      throw new Failure(
         `the agent exited with ${outcome.exitedWith} before it was ready:\n${output()}`,
       );
     }
