@@ -207,6 +207,11 @@ export const CLOUDWATCH = {
     ],
     source: `${DOCS}/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html`,
   },
+  dashboardName: {
+    maxChars: 255,
+    pattern: /^[A-Za-z0-9_-]{1,255}$/,
+    source: `${DOCS}/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html`,
+  },
   logGroupName: {
     maxChars: 512,
     pattern: /^[.\-_/#A-Za-z0-9]+$/,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PROXY_METRICS_NAMESPACE, PROXY_SERVICE_NAME } from "../handler/telemetry";
+import { dashboardNameFor } from "./naming";
 
 export interface MonitoringArgs {
   /** The REST API's name (API Gateway metrics are keyed by name and stage). */
@@ -109,7 +110,7 @@ export class Monitoring extends pulumi.ComponentResource {
       const dashboard = new aws.cloudwatch.Dashboard(
         `${name}-dashboard`,
         {
-          dashboardName: pulumi.interpolate`${pulumi.getProject()}-${pulumi.getStack()}`,
+          dashboardName: dashboardNameFor(pulumi.getProject(), pulumi.getStack()),
           dashboardBody: pulumi
             .all([args.apiName, args.stageName, args.functionName, args.runtimeName, region])
             .apply(([apiName, stage, functionName, runtimeName, r]) =>

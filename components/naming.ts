@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { AGENTCORE } from "./limits";
+import { AGENTCORE, CLOUDWATCH } from "./limits";
 
 /** AgentCore runtime and endpoint names: a letter, then letters, digits or underscores; 48 at most. */
 export const RUNTIME_NAME_PATTERN = AGENTCORE.runtimeName.pattern;
@@ -18,4 +18,18 @@ export function runtimeNameFor(project: string, stack: string): string {
   if (lettered.length <= MAX_RUNTIME_NAME) return lettered;
   const hash = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 8);
   return `${lettered.slice(0, MAX_RUNTIME_NAME - hash.length - 1)}_${hash}`;
+}
+
+/**
+ * The CloudWatch dashboard name for a project and stack. Dashboards take letters, digits, `-` and
+ * `_` only, where Pulumi project and stack names may also hold `.`; dashboards are global to the
+ * account, so a name that had to change keeps a hash of the original, and stacks `pr.1` and
+ * `pr_1` do not overwrite each other's dashboard.
+ */
+export function dashboardNameFor(project: string, stack: string): string {
+  const full = `${project}-${stack}`;
+  const valid = full.replace(/[^A-Za-z0-9_-]/g, "_");
+  if (valid === full && valid.length <= CLOUDWATCH.dashboardName.maxChars) return valid;
+  const hash = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 8);
+  return `${valid.slice(0, CLOUDWATCH.dashboardName.maxChars - hash.length - 1)}-${hash}`;
 }

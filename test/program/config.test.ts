@@ -10,7 +10,8 @@ import {
   RawConfig,
   rawConfigFrom,
 } from "../../components/config";
-import { runtimeNameFor, RUNTIME_NAME_PATTERN } from "../../components/naming";
+import { dashboardNameFor, runtimeNameFor, RUNTIME_NAME_PATTERN } from "../../components/naming";
+import { CLOUDWATCH } from "../../components/limits";
 import { effectiveConfig, PROJECT, projectDefaults, REPO_ROOT } from "../support/stack-config";
 
 const context = { project: PROJECT, stack: "dev" };
@@ -281,5 +282,26 @@ describe("runtime names", () => {
   it("keeps long names that share a prefix apart", () => {
     const long = "x".repeat(60);
     assert.notEqual(runtimeNameFor("p", `${long}-a`), runtimeNameFor("p", `${long}-b`));
+  });
+});
+
+describe("dashboard names", () => {
+  it("keeps a project and stack name that CloudWatch accepts as it is", () => {
+    assert.equal(dashboardNameFor("agentcore-stream", "dev"), "agentcore-stream-dev");
+  });
+
+  // Pulumi allows `.` in project and stack names; PutDashboard refuses it.
+  for (const [project, stack] of [
+    ["agentcore-stream", "pr-12.preview"],
+    ["agentcore.stream", "dev"],
+    ["p".repeat(100), "s".repeat(100)],
+  ]) {
+    it(`derives a name CloudWatch accepts for ${project.slice(0, 20)}/${stack.slice(0, 20)}`, () => {
+      assert.match(dashboardNameFor(project, stack), CLOUDWATCH.dashboardName.pattern);
+    });
+  }
+
+  it("keeps stacks whose names differ only in a refused character apart", () => {
+    assert.notEqual(dashboardNameFor("p", "pr.1"), dashboardNameFor("p", "pr_1"));
   });
 });

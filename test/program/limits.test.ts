@@ -480,6 +480,7 @@ const TYPE = {
   role: "aws:iam/role:Role",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
   stage: "aws:apigateway/stage:Stage",
   integration: "aws:apigateway/integration:Integration",
   methodSettings: "aws:apigateway/methodSettings:MethodSettings",
@@ -650,6 +651,9 @@ function limitViolations(resources: CapturedResource[]): string[] {
       `${r.name}: name`,
     );
   }
+  for (const r of ofType(TYPE.dashboard)) {
+    check(CLOUDWATCH.dashboardName.pattern.test(r.inputs.dashboardName), `${r.name}: name`);
+  }
   for (const r of ofType(TYPE.webAcl)) {
     for (const rule of r.inputs.rules) {
       const limit = rule.statement.rateBasedStatement?.limit;
@@ -673,7 +677,14 @@ describe("the program under mocks stays within AWS's documented limits", functio
     it(what, async () => {
       const resources = await run();
       // The checks must have something to check.
-      for (const type of [TYPE.runtime, TYPE.endpoint, TYPE.resourcePolicy, TYPE.fn, TYPE.stage]) {
+      for (const type of [
+        TYPE.runtime,
+        TYPE.endpoint,
+        TYPE.resourcePolicy,
+        TYPE.fn,
+        TYPE.stage,
+        TYPE.dashboard,
+      ]) {
         assert.ok(
           resources.some((r) => r.type === type),
           `no ${type}`,
