@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { BedrockStandin, textAnswer } from "../agent/test/support/bedrock-standin";
+import { NODE_FLAGS } from "../agent/src/boot/files";
 import { freePort } from "../local/dev-stack";
 import { streamRequest } from "./sse-client";
 import { interleave, round, rounded, summarize, type Summary } from "./stats";
@@ -19,7 +20,7 @@ import { interleave, round, rounded, summarize, type Summary } from "./stats";
  * - first byte: the agent until the first byte of its first answer, asked as soon as /ping
  *   answered, the model stand-in answering at once.
  * The image's files are built and their code cache written as the Dockerfile does (`node
- * build.ts`, then `node main.mjs --write-code-cache`). Diagnostic variants, timed to /ping, show
+ * build.ts`, then `node <NODE_FLAGS> main.mjs --write-code-cache`). Diagnostic variants, timed to /ping, show
  * what each step of the start-up work gave, from the bundle the image ran before (`before`: one
  * unminified ES module) to the image. All variants are interleaved, the order rotating each round,
  * after one discarded round.
@@ -33,7 +34,13 @@ export interface AgentStartOptions {
 
 /** What starts, in the order of the steps from the `before` bundle to the image. */
 export type AgentVariant =
-  "before" | "withMcp" | "bundle" | "nodeCompileCache" | "image" | "bundleWithNodeSourceMaps";
+  | "before"
+  | "withMcp"
+  | "bundle"
+  | "nodeCompileCache"
+  | "codeCache"
+  | "image"
+  | "bundleWithNodeSourceMaps";
 
 /** The steps from the bundle the image ran before to the image, in order. */
 export const AGENT_STEPS: AgentVariant[] = [
@@ -41,6 +48,7 @@ export const AGENT_STEPS: AgentVariant[] = [
   "withMcp",
   "bundle",
   "nodeCompileCache",
+  "codeCache",
   "image",
 ];
 
@@ -49,7 +57,8 @@ export const AGENT_VARIANTS: Record<AgentVariant, string> = {
   withMcp: "one CommonJS file, minified, the AWS SDK's ES module builds",
   bundle: "the same without the MCP SDK (the bundle the image holds)",
   nodeCompileCache: "that bundle with Node's compile cache, warmed (NODE_COMPILE_CACHE)",
-  image: "the image: its entry runs that bundle from a code cache written after start",
+  codeCache: "the image's entry: it runs that bundle from a code cache written after start",
+  image: `the image: the same with the image's node flags (${NODE_FLAGS.join(" ")}), a young generation sized for the start`,
   bundleWithNodeSourceMaps: "diagnostic: the bundle under Node's --enable-source-maps",
 };
 
@@ -200,7 +209,7 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   cpSync(image, uncached, { recursive: true });
   // With the measured runs' environment: V8 takes the cache only under the same flags.
   runNode(
-    ["main.mjs", "--write-code-cache"],
+    [...NODE_FLAGS, "main.mjs", "--write-code-cache"],
     image,
     agentEnv("http://127.0.0.1:9", await freePort()),
   );
@@ -212,7 +221,7 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   };
   // Node's compile cache fills as the bundle loads and is written when the process ends.
   await startToPing(withCompileCache, agentEnv("http://127.0.0.1:9", await freePort()));
-  const imageLaunch = { file: path.join(image, "main.mjs"), nodeArgs: [], env: {} };
+  const imageLaunch = { file: path.join(image, "main.mjs"), nodeArgs: [...NODE_FLAGS], env: {} };
   // A refused cache would make the image's rows measure a start without it.
   const check = launch(imageLaunch, agentEnv("http://127.0.0.1:9", await freePort()));
   await untilPing(check);
@@ -225,6 +234,7 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
     withMcp: { file: path.join(withMcp, "agent.cjs"), nodeArgs: [], env: {} },
     bundle: { file: bundle, nodeArgs: [], env: {} },
     nodeCompileCache: withCompileCache,
+    codeCache: { ...imageLaunch, nodeArgs: [] },
     image: imageLaunch,
     bundleWithNodeSourceMaps: { file: bundle, nodeArgs: ["--enable-source-maps"], env: {} },
   };

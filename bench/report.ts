@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { NODE_FLAGS } from "../agent/src/boot/files";
 import { AGENT_STEPS, AGENT_VARIANTS, type AgentStartResult } from "./agent-start";
 import type { CancelResult } from "./cancel";
 import type { ColdStartResult } from "./cold-start";
@@ -306,7 +307,7 @@ export function renderMarkdown(r: BenchResults): string {
       ],
     );
     notes.push(
-      `7: ${as.runs} fresh processes per variant, interleaved in rotating order after a discarded round, each started as the image starts the agent (its entry file, this Node.js): spawn to \`node -e 0\`'s exit (bare); spawn to the first 200 from \`GET /ping\`, polled every millisecond; spawn to the first byte of the answer to a \`POST /invocations\` sent as soon as /ping answered, the ConverseStream stand-in answering at once. The image's files are built by \`node build.ts\` and their code cache written by \`node main.mjs --write-code-cache\`, as the Dockerfile does; the steps are built by \`node build.ts --profile=unoptimized\` (before) and \`--profile=with-mcp\`, and run by \`node\` directly. Ratios are medians over the bare start's median.`,
+      `7: ${as.runs} fresh processes per variant, interleaved in rotating order after a discarded round, each started as the image starts the agent (its entry file, this Node.js, the image's node flags): spawn to \`node -e 0\`'s exit (bare); spawn to the first 200 from \`GET /ping\`, polled every millisecond; spawn to the first byte of the answer to a \`POST /invocations\` sent as soon as /ping answered, the ConverseStream stand-in answering at once. The image's files are built by \`node build.ts\` and their code cache written by \`node ${NODE_FLAGS.join(" ")} main.mjs --write-code-cache\`, as the Dockerfile does; the steps are built by \`node build.ts --profile=unoptimized\` (before) and \`--profile=with-mcp\`, and run by \`node\` directly. Ratios are medians over the bare start's median.`,
     );
     targets.push(
       `- Start: the agent answers /ping in ${x(as.pingRatio.image)} the bare Node.js start (target ≤ ×${as.target.maxPingRatio}): ${verdict(as.target.pingMet)}.` +

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BedrockStandin } from "../agent/test/support/bedrock-standin";
 import { freePort, saysAddressInUse } from "../agent/test/support/free-port";
+import { NODE_FLAGS } from "../agent/src/boot/files";
 import { buildHandler } from "../handler/build";
 import { PROXY_NODE_OPTIONS } from "../handler/node-options";
 import { AgentCoreStandin } from "./agentcore-standin";
@@ -207,7 +208,7 @@ async function startAgentProcess(
   log: (line: string) => void,
 ): Promise<AgentHandle> {
   await assertPortFree(port);
-  const child = spawn(process.execPath, [AGENT_BUNDLE], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, AGENT_BUNDLE], {
     env: { ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });

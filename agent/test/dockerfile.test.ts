@@ -4,6 +4,7 @@
 // entry.test.ts runs the same build and cache steps on this machine.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { NODE_FLAGS } from "../src/boot/files.js";
 
 const dockerfile = readFileSync(new URL("../Dockerfile", import.meta.url), "utf8");
 const dockerignore = readFileSync(new URL("../.dockerignore", import.meta.url), "utf8");
@@ -66,7 +67,7 @@ describe("Dockerfile", function () {
     assert.ok(user, "a USER instruction");
     assert.doesNotMatch(user, /^USER (root|0)(:|$)/);
     assert.ok(runtime!.includes("EXPOSE 8080"));
-    assert.deepEqual(execForm(runtime!, "ENTRYPOINT"), ["/nodejs/bin/node"]);
+    assert.deepEqual(execForm(runtime!, "ENTRYPOINT"), ["/nodejs/bin/node", ...NODE_FLAGS]);
     assert.deepEqual(execForm(runtime!, "CMD"), ["main.mjs"]);
     assert.equal(runtime!.at(-1), 'CMD ["main.mjs"]');
   });

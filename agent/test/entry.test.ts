@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadBundle } from "../src/boot/code-cache.js";
+import { NODE_FLAGS } from "../src/boot/files.js";
 import { agentEnv, freePort, runUntilExit, startAgent } from "./support/agent-process.js";
 import { BedrockStandin, httpErrorAnswer } from "./support/bedrock-standin.js";
 import { invoke } from "./support/sse-client.js";
@@ -26,7 +27,7 @@ describe("the image's entry file", function () {
 
   /** The Dockerfile's RUN step: no model settings at all, only a port. */
   async function writeCodeCache(): Promise<ReturnType<typeof spawnSync>> {
-    return spawnSync(process.execPath, ["main.mjs", "--write-code-cache"], {
+    return spawnSync(process.execPath, [...NODE_FLAGS, "main.mjs", "--write-code-cache"], {
       cwd: dir,
       env: { PATH: process.env.PATH, PORT: String(await freePort()) },
       encoding: "utf8",

@@ -1,7 +1,8 @@
 // Runs the built agent (its entry, dist/main.mjs, which runs dist/agent.cjs) as a child process,
-// the way the container runs it.
+// the way the container runs it: this Node.js with the image's flags.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { NODE_FLAGS } from "../../src/boot/files.js";
 import { freePort, saysAddressInUse } from "./free-port.js";
 
 export { freePort };
@@ -72,7 +73,7 @@ async function startAgentOn(
   env: Record<string, string>,
   entry: string,
 ): Promise<AgentProcess> {
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, entry], {
     env: { ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -126,7 +127,10 @@ export async function runUntilExit(
   timeoutMs = 20_000,
   entry: string = BUNDLE,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [entry], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, entry], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const output = collect(child);
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   const code = await new Promise<number | null>((resolve) =>
