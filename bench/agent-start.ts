@@ -20,10 +20,10 @@ import { interleave, round, rounded, summarize, type Summary } from "./stats";
  * - first byte: the agent until the first byte of its first answer, asked as soon as /ping
  *   answered, the model stand-in answering at once.
  * The image's files are built and their code cache written as the Dockerfile does (`node
- * build.ts`, then `node <NODE_FLAGS> main.mjs --write-code-cache`). Diagnostic variants, timed to /ping, show
- * what each step of the start-up work gave, from the bundle the image ran before (`before`: one
- * unminified ES module) to the image. All variants are interleaved, the order rotating each round,
- * after one discarded round.
+ * build.ts`, then `node <NODE_FLAGS> main.mjs --write-code-cache`). Diagnostic variants, timed to
+ * /ping, show what each step of the start-up work gave, from the bundle the image ran before
+ * (`before`: one unminified ES module) to the image. All variants are interleaved, the order
+ * rotating each round, after one discarded round.
  */
 
 export interface AgentStartOptions {

@@ -16,7 +16,7 @@ export function runtimeNameFor(project: string, stack: string): string {
   const full = `${project}_${stack}`.replace(/[^a-zA-Z0-9_]/g, "_");
   const lettered = /^[a-zA-Z]/.test(full) ? full : `r_${full}`;
   if (lettered.length <= MAX_RUNTIME_NAME) return lettered;
-  const hash = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 8);
+  const hash = stackHash(project, stack);
   return `${lettered.slice(0, MAX_RUNTIME_NAME - hash.length - 1)}_${hash}`;
 }
 
@@ -30,6 +30,11 @@ export function dashboardNameFor(project: string, stack: string): string {
   const full = `${project}-${stack}`;
   const valid = full.replace(/[^A-Za-z0-9_-]/g, "_");
   if (valid === full && valid.length <= CLOUDWATCH.dashboardName.maxChars) return valid;
-  const hash = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 8);
+  const hash = stackHash(project, stack);
   return `${valid.slice(0, CLOUDWATCH.dashboardName.maxChars - hash.length - 1)}-${hash}`;
+}
+
+/** 8 hex digits that tell a project and stack from any other, for names that had to change. */
+function stackHash(project: string, stack: string): string {
+  return createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 8);
 }

@@ -1,10 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BedrockStandin } from "../agent/test/support/bedrock-standin";
-import { freePort, saysAddressInUse } from "../agent/test/support/free-port";
+import { freePort, isFree, onDrawnPort, saysAddressInUse } from "../agent/test/support/free-port";
 import { NODE_FLAGS } from "../agent/src/boot/files";
 import { buildHandler } from "../handler/build";
 import { PROXY_NODE_OPTIONS } from "../handler/node-options";
@@ -194,12 +193,7 @@ export function ensureAgentBundle(log?: (line: string) => void): boolean {
 
 /** Resolves if nothing listens on the port (0 = free by definition); rejects with PortInUseError. */
 export async function assertPortFree(port: number, host = "0.0.0.0"): Promise<void> {
-  if (port === 0) return;
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", (err: NodeJS.ErrnoException) => reject(asPortInUse(err, port, host)));
-    probe.listen(port, host, () => probe.close(() => resolve()));
-  });
+  if (port !== 0 && !(await isFree(port, host))) throw new PortInUseError(port, host);
 }
 
 async function startAgentProcess(
@@ -255,14 +249,11 @@ async function startAgentOnItsPort(
   log: (line: string) => void,
 ): Promise<AgentHandle> {
   if (port) return startAgentProcess(port, env, log);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startAgentProcess(await freePort(), env, log);
-    } catch (err) {
-      if (!(err instanceof PortInUseError) || attempt === 5) throw err;
-      log(`${err.message}: drawing another port`);
-    }
-  }
+  return onDrawnPort(
+    (drawn) => startAgentProcess(drawn, env, log),
+    (error) => error instanceof PortInUseError,
+    (error) => log(`${(error as Error).message}: drawing another port`),
+  );
 }
 
 async function stopAgentProcess(agent: AgentHandle): Promise<void> {

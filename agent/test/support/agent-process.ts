@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { NODE_FLAGS } from "../../src/boot/files.js";
-import { freePort, saysAddressInUse } from "./free-port.js";
+import { freePort, onDrawnPort, saysAddressInUse } from "./free-port.js";
 
 export { freePort };
 
@@ -57,13 +57,10 @@ export async function startAgent(
   entry: string = BUNDLE,
 ): Promise<AgentProcess> {
   if (env.PORT !== undefined) return startAgentOn(Number(env.PORT), env, entry);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startAgentOn(await freePort(), env, entry);
-    } catch (err) {
-      if (!(err instanceof PortTakenError) || attempt === 5) throw err;
-    }
-  }
+  return onDrawnPort(
+    (port) => startAgentOn(port, env, entry),
+    (error) => error instanceof PortTakenError,
+  );
 }
 
 class PortTakenError extends Error {}

@@ -19,15 +19,35 @@ export async function freePort(host = "0.0.0.0"): Promise<number> {
   throw new Error(`no free port between ${DRAW_LOW} and ${DRAW_HIGH} on ${host} after 64 tries`);
 }
 
-export const DRAW_LOW = 20_000;
-export const DRAW_HIGH = 32_768;
+const DRAW_LOW = 20_000;
+const DRAW_HIGH = 32_768;
 
 /** Whether a child's output says its listen failed because the port was taken. */
 export function saysAddressInUse(output: string): boolean {
   return /EADDRINUSE/.test(output);
 }
 
-async function isFree(port: number, host: string): Promise<boolean> {
+/**
+ * Starts a child with `start` on a drawn port, and on a new draw when `taken(error)` says another
+ * process bound the port between the probe and the child's listen; five starts at most.
+ */
+export async function onDrawnPort<T>(
+  start: (port: number) => Promise<T>,
+  taken: (error: unknown) => boolean,
+  onRedraw: (error: unknown) => void = () => undefined,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      if (!taken(error) || attempt === 5) throw error;
+      onRedraw(error);
+    }
+  }
+}
+
+/** Whether nothing listens on the port; rejects on any failure to probe but EADDRINUSE. */
+export async function isFree(port: number, host: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", (err: NodeJS.ErrnoException) =>
