@@ -2,8 +2,9 @@
 // - agent.cjs: the agent (src/main.ts) with every npm package inlined, minified, its source map
 //   agent.cjs.map (no source text in it) and the licence notices of those packages,
 //   agent.cjs.LEGAL.txt;
-// - main.mjs: the image's entry (src/boot/main.ts), which runs agent.cjs from the V8 code cache
-//   that `node main.mjs --write-code-cache` writes beside it (the image build runs that step).
+// - main.cjs: the image's entry (src/boot/main.ts), which runs agent.cjs from the V8 code cache
+//   that `node main.cjs --write-code-cache` writes beside it (the image build runs that step);
+// - warm-up.mjs: that step's warm-up (src/boot/warm-up.ts), loaded by the entry for it alone.
 // Run with `node build.ts` (Node 24 strips the types itself; no loader needed, so the Docker build
 // stage can run it straight after `npm ci`). The same inputs give the same bytes.
 //
@@ -11,7 +12,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { build, type BuildOptions, type Plugin } from "esbuild";
-import { AGENT_BUNDLE, ENTRY } from "./src/boot/files.ts";
+import { AGENT_BUNDLE, ENTRY, WARM_UP } from "./src/boot/files.ts";
 
 // bedrock-agentcore's runtime loads its Fastify plugins through a private
 // `createRequire(import.meta.url)`. esbuild cannot see through that, so it would leave
@@ -133,9 +134,16 @@ export async function buildAgent(outdir: string, profile: Profile = "image"): Pr
   if (profile === "image") {
     await build({
       ...common,
-      format: "esm",
+      format: "cjs",
+      define: { "import.meta.dirname": "__dirname" },
       entryPoints: ["src/boot/main.ts"],
       outfile: path.join(outdir, ENTRY),
+    });
+    await build({
+      ...common,
+      format: "esm",
+      entryPoints: ["src/boot/warm-up.ts"],
+      outfile: path.join(outdir, WARM_UP),
     });
   }
 }

@@ -1,12 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, get } from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
 import { BedrockStandin, textAnswer } from "../agent/test/support/bedrock-standin";
-import { NODE_FLAGS } from "../agent/src/boot/files";
+import { ENTRY, NODE_FLAGS } from "../agent/src/boot/files";
 import { freePort } from "../local/dev-stack";
 import { streamRequest } from "./sse-client";
 import { interleave, round, rounded, summarize, type Summary } from "./stats";
@@ -20,9 +21,10 @@ import { interleave, round, rounded, summarize, type Summary } from "./stats";
  * - first byte: the agent until the first byte of its first answer, asked as soon as /ping
  *   answered, the model stand-in answering at once.
  * The image's files are built and their code cache written as the Dockerfile does (`node
- * build.ts`, then `node <NODE_FLAGS> main.mjs --write-code-cache`). Diagnostic variants, timed to
+ * build.ts`, then `node <NODE_FLAGS> main.cjs --write-code-cache`). Diagnostic variants, timed to
  * /ping, show what each step of the start-up work gave, from the bundle the image ran before
- * (`before`: one unminified ES module) to the image. All variants are interleaved, the order
+ * (`before`: one unminified ES module) to the image; the last step, a cache written after a first
+ * answer, shows in the first byte (`flags`: the image with its cache written at /ping). All variants are interleaved, the order
  * rotating each round, after one discarded round.
  */
 
@@ -39,6 +41,7 @@ export type AgentVariant =
   | "bundle"
   | "nodeCompileCache"
   | "codeCache"
+  | "flags"
   | "image"
   | "bundleWithNodeSourceMaps";
 
@@ -49,6 +52,7 @@ export const AGENT_STEPS: AgentVariant[] = [
   "bundle",
   "nodeCompileCache",
   "codeCache",
+  "flags",
   "image",
 ];
 
@@ -57,8 +61,10 @@ export const AGENT_VARIANTS: Record<AgentVariant, string> = {
   withMcp: "one CommonJS file, minified, the AWS SDK's ES module builds",
   bundle: "the same without the MCP SDK (the bundle the image holds)",
   nodeCompileCache: "that bundle with Node's compile cache, warmed (NODE_COMPILE_CACHE)",
-  codeCache: "the image's entry: it runs that bundle from a code cache written after start",
-  image: `the image: the same with the image's node flags (${NODE_FLAGS.join(" ")}), a young generation sized for the start`,
+  codeCache: "the image's entry: it runs that bundle from a code cache written once /ping answered",
+  flags: `the same with the image's node flags (${NODE_FLAGS.join(" ")}), a young generation sized for the start`,
+  image:
+    "the image: the same with the code cache written after a first answer, to a model in the cache step's own process",
   bundleWithNodeSourceMaps: "diagnostic: the bundle under Node's --enable-source-maps",
 };
 
@@ -75,11 +81,11 @@ export interface AgentStartResult {
   bareMs: Summary;
   /** Spawn to /ping 200, per variant. */
   pingMs: Record<AgentVariant, Summary>;
-  /** Spawn to the first byte of the first answer. */
-  firstByteMs: { image: Summary; before: Summary };
+  /** Spawn to the first byte of the first answer; `flags` is the image with its cache written at /ping. */
+  firstByteMs: Record<FirstByteVariant, Summary>;
   /** Medians over the bare start's median. */
   pingRatio: Record<AgentVariant, number>;
-  firstByteRatio: { image: number; before: number };
+  firstByteRatio: Record<FirstByteVariant, number>;
   /** What the runtime stage copies from the build, and the cache the image build writes. */
   imageFiles: ImageFile[];
   entryFile: ImageFile;
@@ -97,10 +103,14 @@ export const TARGET_START_RATIO = 3;
 
 const AGENT_DIR = path.resolve(__dirname, "..", "agent");
 
+/** The variants also timed to the first byte of their first answer. */
+export const FIRST_BYTE_VARIANTS = ["image", "flags", "before"] as const;
+export type FirstByteVariant = (typeof FIRST_BYTE_VARIANTS)[number];
+
 type Sample =
   | { kind: "bare" }
   | { kind: "ping"; variant: AgentVariant }
-  | { kind: "firstByte"; variant: "image" | "before" };
+  | { kind: "firstByte"; variant: FirstByteVariant };
 
 export async function measureAgentStart(
   options: AgentStartOptions = {},
@@ -119,8 +129,7 @@ export async function measureAgentStart(
         kind: "ping",
         variant,
       })),
-      { kind: "firstByte", variant: "image" },
-      { kind: "firstByte", variant: "before" },
+      ...FIRST_BYTE_VARIANTS.map((variant): Sample => ({ kind: "firstByte", variant })),
     ];
     const times = new Map<Sample, number[]>(samples.map((s) => [s, []]));
     const order = interleave(samples, runs + 1);
@@ -143,11 +152,12 @@ export async function measureAgentStart(
     const ping = Object.fromEntries(
       samples.flatMap((s) => (s.kind === "ping" ? [[s.variant, summary(s)]] : [])),
     ) as Record<AgentVariant, Summary>;
-    const firstByte = {
-      image: summary(samples.at(-2)!),
-      before: summary(samples.at(-1)!),
-    };
-    const firstByteRatio = { image: ratio(firstByte.image), before: ratio(firstByte.before) };
+    const firstByte = Object.fromEntries(
+      samples.flatMap((s) => (s.kind === "firstByte" ? [[s.variant, summary(s)]] : [])),
+    ) as Record<FirstByteVariant, Summary>;
+    const firstByteRatio = Object.fromEntries(
+      FIRST_BYTE_VARIANTS.map((v) => [v, ratio(firstByte[v])]),
+    ) as Record<FirstByteVariant, number>;
     const maxFirstByteRatio = round(
       TARGET_START_RATIO * (firstByte.before.median / ping.before.median),
       2,
@@ -166,7 +176,9 @@ export async function measureAgentStart(
       pingMs: Object.fromEntries(
         Object.entries(ping).map(([v, s]) => [v, rounded(s, 1)]),
       ) as Record<AgentVariant, Summary>,
-      firstByteMs: { image: rounded(firstByte.image, 1), before: rounded(firstByte.before, 1) },
+      firstByteMs: Object.fromEntries(
+        FIRST_BYTE_VARIANTS.map((v) => [v, rounded(firstByte[v], 1)]),
+      ) as Record<FirstByteVariant, Summary>,
       pingRatio: Object.fromEntries(Object.entries(ping).map(([v, s]) => [v, ratio(s)])) as Record<
         AgentVariant,
         number
@@ -198,6 +210,7 @@ interface Launch {
 /** The image's files (as the Dockerfile builds them) and the diagnostic variants beside them. */
 async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>> {
   const image = path.join(dir, "image");
+  const atPing = path.join(dir, "cache-at-ping");
   const before = path.join(dir, "before");
   const withMcp = path.join(dir, "with-mcp");
   const uncached = path.join(dir, "uncached");
@@ -207,12 +220,19 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   runNode(["build.ts", withMcp, "--profile=with-mcp"], AGENT_DIR);
   // The bundle on its own, before any cache exists: Node's loader runs it directly.
   cpSync(image, uncached, { recursive: true });
-  // With the measured runs' environment: V8 takes the cache only under the same flags.
-  runNode(
-    [...NODE_FLAGS, "main.mjs", "--write-code-cache"],
-    image,
-    agentEnv("http://127.0.0.1:9", await freePort()),
-  );
+  cpSync(image, atPing, { recursive: true });
+  // With the measured runs' environment: V8 takes the cache only under the same flags. The cache
+  // step runs its own model, whatever the environment names.
+  for (const [folder, step] of [
+    [image, "--write-code-cache"],
+    [atPing, "--write-code-cache=ping"],
+  ] as const) {
+    await runNodeAsync(
+      [...NODE_FLAGS, ENTRY, step],
+      folder,
+      agentEnv("http://127.0.0.1:9", await freePort()),
+    );
+  }
   const bundle = path.join(uncached, "agent.cjs");
   const withCompileCache = {
     file: bundle,
@@ -221,23 +241,40 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   };
   // Node's compile cache fills as the bundle loads and is written when the process ends.
   await startToPing(withCompileCache, agentEnv("http://127.0.0.1:9", await freePort()));
-  const imageLaunch = { file: path.join(image, "main.mjs"), nodeArgs: [...NODE_FLAGS], env: {} };
+  const imageLaunch = { file: path.join(image, ENTRY), nodeArgs: [...NODE_FLAGS], env: {} };
+  const atPingLaunch = { file: path.join(atPing, ENTRY), nodeArgs: [...NODE_FLAGS], env: {} };
   // A refused cache would make the image's rows measure a start without it.
-  const check = launch(imageLaunch, agentEnv("http://127.0.0.1:9", await freePort()));
-  await untilPing(check);
-  await check.stop();
-  if (/rejected the code cache/.test(check.stderr())) {
-    throw new Error(`the image's code cache was refused:\n${check.stderr()}`);
+  for (const cached of [imageLaunch, atPingLaunch]) {
+    const check = launch(cached, agentEnv("http://127.0.0.1:9", await freePort()));
+    await untilPing(check);
+    await check.stop();
+    if (/rejected the code cache/.test(check.stderr())) {
+      throw new Error(`the code cache of ${cached.file} was refused:\n${check.stderr()}`);
+    }
   }
   return {
     before: { file: path.join(before, "agent.mjs"), nodeArgs: [], env: {} },
     withMcp: { file: path.join(withMcp, "agent.cjs"), nodeArgs: [], env: {} },
     bundle: { file: bundle, nodeArgs: [], env: {} },
     nodeCompileCache: withCompileCache,
-    codeCache: { ...imageLaunch, nodeArgs: [] },
+    codeCache: { ...atPingLaunch, nodeArgs: [] },
+    flags: atPingLaunch,
     image: imageLaunch,
     bundleWithNodeSourceMaps: { file: bundle, nodeArgs: ["--enable-source-maps"], env: {} },
   };
+}
+
+/**
+ * Runs `node` with `args` in `cwd` without blocking this process, whose model stand-in a child
+ * may be talking to.
+ */
+async function runNodeAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(child, "close")) as [number | null];
+  if (code !== 0) throw new Error(`node ${args.join(" ")} failed in ${cwd}:\n${output}`);
 }
 
 /** Runs `node` with `args` in `cwd`, with this process's environment unless given one. */

@@ -29,13 +29,13 @@ import { PROXY_SERVICE_NAME } from "../handler/telemetry";
  *       (aws-lambda-ric child processes on a loopback Runtime API), or, where that is not
  *       installed, in the in-process Lambda host
  *     → AgentCore data-plane stand-in (SigV4 check, session id rule, forwarding)
- *     → agent bundle (agent/dist/main.mjs) as a child process, POST /invocations
+ *     → agent bundle (agent/dist/main.cjs) as a child process, POST /invocations
  *     → ConverseStream stand-in (offline, deterministic) or Amazon Bedrock (--bedrock).
  */
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const AGENT_DIR = path.join(REPO_ROOT, "agent");
-export const AGENT_BUNDLE = path.join(AGENT_DIR, "dist", "main.mjs");
+export const AGENT_BUNDLE = path.join(AGENT_DIR, "dist", "main.cjs");
 export { freePort };
 export const PAGE = path.join(__dirname, "web", "index.html");
 
@@ -167,7 +167,7 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds agent/dist/main.mjs when it is missing or older than its sources. Returns whether it built. */
+/** Builds agent/dist/main.cjs when it is missing or older than its sources. Returns whether it built. */
 export function ensureAgentBundle(log?: (line: string) => void): boolean {
   const sources = Math.max(
     newestMtime(path.join(AGENT_DIR, "src")),

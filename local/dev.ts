@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     model === "offline"
       ? `  model        OFFLINE: deterministic ConverseStream stand-in on ${stack.modelUrl} (no AWS call, canned answers)`
       : `  model        Amazon Bedrock ${stack.modelId} with this machine's AWS credentials (real calls, real cost)`,
-    `  agent        ${stack.agentUrl}  (agent/dist/main.mjs, pid ${stack.agent().child.pid})`,
+    `  agent        ${stack.agentUrl}  (agent/dist/main.cjs, pid ${stack.agent().child.pid})`,
     `  agentcore    ${stack.agentcoreUrl}  (data-plane stand-in: SigV4 checked, forwards to the agent)`,
     ...proxyBanner(stack.lambdaHost),
     "",

@@ -20,7 +20,7 @@ function stages(): string[][] {
   return result;
 }
 
-/** The JSON array of an exec-form instruction, e.g. `CMD ["main.mjs"]`. */
+/** The JSON array of an exec-form instruction, e.g. `CMD ["main.cjs"]`. */
 function execForm(stage: string[], instruction: string): string[] {
   const lines = stage.filter((line) => line.startsWith(`${instruction} `));
   assert.equal(lines.length, 1, `one ${instruction}`);
@@ -68,8 +68,8 @@ describe("Dockerfile", function () {
     assert.doesNotMatch(user, /^USER (root|0)(:|$)/);
     assert.ok(runtime!.includes("EXPOSE 8080"));
     assert.deepEqual(execForm(runtime!, "ENTRYPOINT"), ["/nodejs/bin/node", ...NODE_FLAGS]);
-    assert.deepEqual(execForm(runtime!, "CMD"), ["main.mjs"]);
-    assert.equal(runtime!.at(-1), 'CMD ["main.mjs"]');
+    assert.deepEqual(execForm(runtime!, "CMD"), ["main.cjs"]);
+    assert.equal(runtime!.at(-1), 'CMD ["main.cjs"]');
   });
 
   it("keeps node_modules, dist and tests out of the build context, and the prompts in", function () {

@@ -1,10 +1,11 @@
 // The image's entry file, built and cached the way the Dockerfile does it (`node build.ts`, then
-// `node main.mjs --write-code-cache`), then started the way the image starts it (`node main.mjs`).
+// `node main.cjs --write-code-cache`), then started the way the image starts it (`node main.cjs`).
 // Nothing here is timed: how fast it starts is `npm run bench`'s answer.
 import assert from "node:assert/strict";
 import { isAscii } from "node:buffer";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,20 +26,31 @@ describe("the image's entry file", function () {
   let entry: string;
   let standin: BedrockStandin;
 
-  /** The Dockerfile's RUN step: no model settings at all, only a port. */
-  async function writeCodeCache(): Promise<ReturnType<typeof spawnSync>> {
-    return spawnSync(process.execPath, [...NODE_FLAGS, "main.mjs", "--write-code-cache"], {
+  /**
+   * The Dockerfile's RUN step: no model settings at all, only a port (or the `env` given). Run
+   * without blocking this process, where the Bedrock stand-in must go on answering and recording.
+   */
+  async function writeCodeCache(
+    step = "--write-code-cache",
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, [...NODE_FLAGS, "main.cjs", step], {
       cwd: dir,
-      env: { PATH: process.env.PATH, PORT: String(await freePort()) },
-      encoding: "utf8",
+      env: { PATH: process.env.PATH, PORT: String(await freePort()), ...env },
     });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const [status] = (await once(child, "close")) as [number | null];
+    return { status, stdout, stderr };
   }
 
   const caches = () => readdirSync(dir).filter((name) => CACHE_FILE.test(name));
 
   before(async function () {
     dir = mkdtempSync(path.join(tmpdir(), "agent-entry-"));
-    entry = path.join(dir, "main.mjs");
+    entry = path.join(dir, "main.cjs");
     const build = spawnSync(process.execPath, ["build.ts", dir], {
       cwd: AGENT_DIR,
       encoding: "utf8",
@@ -57,7 +69,8 @@ describe("the image's entry file", function () {
       "agent.cjs",
       "agent.cjs.LEGAL.txt",
       "agent.cjs.map",
-      "main.mjs",
+      "main.cjs",
+      "warm-up.mjs",
     ]);
     // ASCII only, so the entry reads it one byte per character (code-cache.ts).
     assert.ok(isAscii(readFileSync(path.join(dir, "agent.cjs"))));
@@ -74,6 +87,37 @@ describe("the image's entry file", function () {
     const agent = await startAgent(agentEnv(standin.endpoint), entry);
     assert.equal(await agent.stop(), 0);
     assert.doesNotMatch(agent.output(), REJECTED);
+  });
+
+  it("writes the cache after one answer from a model of its own, never the environment's", async function () {
+    // As if the build's environment pointed at a model with credentials: the warm-up must ignore
+    // both, and reach only the model it runs in its own process.
+    const leaked = {
+      AWS_ENDPOINT_URL_BEDROCK_RUNTIME: standin.endpoint,
+      AWS_ACCESS_KEY_ID: "AKIDFROMTHEBUILDENV0",
+      AWS_SECRET_ACCESS_KEY: "secret-from-the-build-environment",
+      AWS_SESSION_TOKEN: "token-from-the-build-environment",
+      MODEL_ID: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+      AWS_REGION: "eu-west-1",
+    };
+    standin.reset();
+    const atPing = await writeCodeCache("--write-code-cache=ping", leaked);
+    assert.equal(atPing.status, 0, `${atPing.stdout}${atPing.stderr}`);
+    assert.match(atPing.stdout, /bytes\) after \/ping$/m);
+    const pingCacheBytes = statSync(path.join(dir, caches()[0]!)).size;
+
+    const afterAnswer = await writeCodeCache("--write-code-cache", leaked);
+    assert.equal(afterAnswer.status, 0, `${afterAnswer.stdout}${afterAnswer.stderr}`);
+    assert.match(afterAnswer.stdout, /bytes\) after \/ping and one answer$/m);
+    assert.equal(standin.requests.length, 0, "the environment's model was asked");
+    // One cache, replaced, now also holding the code of the answer (the agent of a new session,
+    // the signed ConverseStream request, the event stream's decoding).
+    assert.equal(caches().length, 1);
+    assert.ok(
+      statSync(path.join(dir, caches()[0]!)).size > pingCacheBytes,
+      "the cache written after an answer holds more than the one written at /ping",
+    );
+    assert.equal(loadBundle(path.join(dir, "agent.cjs")).cacheUsed, true);
   });
 
   it("still starts, and says why it is slower, when V8 refuses the cache (other flags)", async function () {

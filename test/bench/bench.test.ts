@@ -85,15 +85,22 @@ describe("bench (quick mode)", function () {
     }
     assertSummary(a.firstByteMs.image, "firstByteMs.image");
     assertSummary(a.firstByteMs.before, "firstByteMs.before");
+    assertSummary(a.firstByteMs.flags, "firstByteMs.flags");
     const names = a.imageFiles.map((f) => f.name);
-    for (const name of ["main.mjs", "agent.cjs", "agent.cjs.map", "agent.cjs.LEGAL.txt"]) {
+    for (const name of [
+      "main.cjs",
+      "warm-up.mjs",
+      "agent.cjs",
+      "agent.cjs.map",
+      "agent.cjs.LEGAL.txt",
+    ]) {
       assert.ok(names.includes(name), name);
     }
     assert.ok(
       names.some((name) => /^agent\.cjs\.[0-9a-f]{8}\.cache$/.test(name)),
       names.join(),
     );
-    assert.equal(a.entryFile.name, "main.mjs");
+    assert.equal(a.entryFile.name, "main.cjs");
     assert.equal(typeof a.target.pingMet, "boolean");
     assert.equal(typeof a.target.firstByteMet, "boolean");
   });

@@ -2,8 +2,10 @@
 
 /** The agent: every npm package inlined, CommonJS, minified; its map is `<name>.map`. */
 export const AGENT_BUNDLE = "agent.cjs";
-/** The image's entry (src/boot/main.ts). */
-export const ENTRY = "main.mjs";
+/** The image's entry (src/boot/main.ts), CommonJS. */
+export const ENTRY = "main.cjs";
+/** The code cache step's warm-up (src/boot/warm-up.ts), loaded by the entry for that step only. */
+export const WARM_UP = "warm-up.mjs";
 
 /**
  * The flags the image runs node with (the Dockerfile's ENTRYPOINT), and so every start that stands

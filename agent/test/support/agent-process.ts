@@ -1,4 +1,4 @@
-// Runs the built agent (its entry, dist/main.mjs, which runs dist/agent.cjs) as a child process,
+// Runs the built agent (its entry, dist/main.cjs, which runs dist/agent.cjs) as a child process,
 // the way the container runs it: this Node.js with the image's flags.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -7,7 +7,7 @@ import { freePort, onDrawnPort, saysAddressInUse } from "./free-port.js";
 
 export { freePort };
 
-export const BUNDLE = fileURLToPath(new URL("../../dist/main.mjs", import.meta.url));
+export const BUNDLE = fileURLToPath(new URL("../../dist/main.cjs", import.meta.url));
 
 export interface AgentProcess {
   readonly port: number;

@@ -6,7 +6,7 @@
 //   with AWS_ENDPOINT_URL_BEDROCK_RUNTIME=<endpoint>);
 // - `POST /model/{modelId}/converse-stream`, answered with `application/vnd.amazon.eventstream`
 //   frames (messageStart, contentBlockStart/Delta/Stop, messageStop, metadata) encoded with
-//   @smithy/eventstream-codec;
+//   @smithy/eventstream-codec (src/boot/converse-frames.ts, shared with the image build's warm-up);
 // - errors either as an HTTP error with `x-amzn-errortype` (before the stream starts, which the SDK
 //   retries when retryable) or as an exception frame inside the stream.
 //
@@ -16,10 +16,10 @@
 //
 // Depends only on Node built-ins and @smithy/eventstream-codec, and works whether it is loaded as
 // ESM (agent tests) or CommonJS (the root package's local stack).
-import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { once } from "node:events";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import { eventFrame, exceptionFrame } from "../../src/boot/converse-frames.js";
 
 // ---------------------------------------------------------------------------------------------
 // The ConverseStream request, as far as the stand-in reads it.
@@ -353,40 +353,6 @@ export interface StandinOptions {
   unscripted?: "error" | "default-answer";
   /** Pause between the words of default answers. Default 30 ms. */
   wordDelayMs?: number;
-}
-
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
-const codec = new EventStreamCodec(
-  (bytes) => utf8Decoder.decode(bytes),
-  (text) => utf8Encoder.encode(text),
-);
-
-function stringHeader(value: string): { type: "string"; value: string } {
-  return { type: "string", value };
-}
-
-function eventFrame(eventType: string, payload: unknown): Uint8Array {
-  return codec.encode({
-    headers: {
-      ":message-type": stringHeader("event"),
-      ":event-type": stringHeader(eventType),
-      ":content-type": stringHeader("application/json"),
-    },
-    body: utf8Encoder.encode(JSON.stringify(payload)),
-  });
-}
-
-function exceptionFrame(type: StreamExceptionType, message: string): Uint8Array {
-  // The exception type header names the union member: ThrottlingException → throttlingException.
-  return codec.encode({
-    headers: {
-      ":message-type": stringHeader("exception"),
-      ":exception-type": stringHeader(type.charAt(0).toLowerCase() + type.slice(1)),
-      ":content-type": stringHeader("application/json"),
-    },
-    body: utf8Encoder.encode(JSON.stringify({ message })),
-  });
 }
 
 function flattenToolResult(content: ConverseToolResultContent[] | undefined): {
