@@ -24,8 +24,8 @@ import { interleave, round, rounded, summarize, type Summary } from "./stats";
  * build.ts`, then `node <NODE_FLAGS> main.cjs --write-code-cache`). Diagnostic variants, timed to
  * /ping, show what each step of the start-up work gave, from the bundle the image ran before
  * (`before`: one unminified ES module) to the image; the last step, a cache written after a first
- * answer, shows in the first byte (`flags`: the image with its cache written at /ping). All variants are interleaved, the order
- * rotating each round, after one discarded round.
+ * answer, shows in the first byte (`flags`: the image with its cache written at /ping). All
+ * variants are interleaved, the order rotating each round, after one discarded round.
  */
 
 export interface AgentStartOptions {
@@ -81,7 +81,7 @@ export interface AgentStartResult {
   bareMs: Summary;
   /** Spawn to /ping 200, per variant. */
   pingMs: Record<AgentVariant, Summary>;
-  /** Spawn to the first byte of the first answer; `flags` is the image with its cache written at /ping. */
+  /** Spawn to the first byte of the first answer (`flags`: the image, its cache written at /ping). */
   firstByteMs: Record<FirstByteVariant, Summary>;
   /** Medians over the bare start's median. */
   pingRatio: Record<AgentVariant, number>;

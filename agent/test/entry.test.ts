@@ -97,6 +97,7 @@ describe("the image's entry file", function () {
       AWS_ACCESS_KEY_ID: "AKIDFROMTHEBUILDENV0",
       AWS_SECRET_ACCESS_KEY: "secret-from-the-build-environment",
       AWS_SESSION_TOKEN: "token-from-the-build-environment",
+      AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true",
       MODEL_ID: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
       AWS_REGION: "eu-west-1",
     };

@@ -1,12 +1,13 @@
 // Runs a CommonJS bundle from a V8 code cache made after the bundle had started.
 //
 // Once the bundle was small, most of the agent's start was V8 compiling functions the first time
-// they ran (a CPU profile and an instruction count agree; agent/README.md, "Start-up"). Node's own compile cache (NODE_COMPILE_CACHE,
-// module.enableCompileCache) stores a file's code as compiled *before* it runs: with V8's lazy
-// compilation that is little more than the top level, and the functions start-up calls are
-// compiled again on every start. `script.createCachedData()` called after the bundle has started
-// serialises every function compiled so far (documented in node:vm), so a cache written once the
-// server answers covers the whole start.
+// they ran (a CPU profile and an instruction count agree; agent/README.md, "Start-up"). Node's
+// own compile cache (NODE_COMPILE_CACHE, module.enableCompileCache) stores a file's code as
+// compiled *before* it runs: with V8's lazy compilation that is little more than the top level,
+// and the functions start-up calls are compiled again on every start. `script.createCachedData()`
+// called after the bundle has started serialises every function compiled so far (documented in
+// node:vm), so a cache written once the server has answered a first question (warm-up.ts) covers
+// the whole start and that first answer.
 //
 // V8 accepts a cache only for the same V8 version and flags, and checks the source by its length
 // alone; the cache's file name therefore carries a CRC-32 of the bundle, so a cache made from

@@ -2,8 +2,8 @@
 // cache the image build wrote, with stack traces that name the TypeScript sources.
 //
 // Built as CommonJS (build.ts): an ES module entry starts Node's ES module loader, and importing
-// node:fs as an ES module evaluates all of fs/promises, its streams and readline with it; a few
-// milliseconds of every start for nothing the agent needs before it listens (npm run bench).
+// node:fs as an ES module evaluates all of fs/promises, its streams and readline with it, at
+// every start, for nothing the agent needs before it listens (agent/README.md, "Start-up").
 //
 // `node main.cjs --write-code-cache` is the image build's step that writes the cache (warm-up.ts
 // and the Dockerfile); `--write-code-cache=ping` writes it at /ping, without a first answer.

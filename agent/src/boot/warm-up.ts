@@ -22,6 +22,8 @@ const SESSION_ID = "image-build-code-cache-warm-up-session";
  */
 function warmUpEnvironment(modelEndpoint: string): void {
   process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME = modelEndpoint;
+  // Would make the SDK ignore the endpoint above and go to Bedrock itself.
+  delete process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
   process.env.AWS_ACCESS_KEY_ID = "AKIDIMAGEBUILDWARMUP";
   process.env.AWS_SECRET_ACCESS_KEY = "image-build-warm-up";
   delete process.env.AWS_SESSION_TOKEN;
