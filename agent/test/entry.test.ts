@@ -3,15 +3,13 @@
 // Nothing here is timed: how fast it starts is `npm run bench`'s answer.
 import assert from "node:assert/strict";
 import { isAscii } from "node:buffer";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadBundle } from "../src/boot/code-cache.js";
-import { NODE_FLAGS } from "../src/boot/files.js";
 import { agentEnv, freePort, runUntilExit, startAgent } from "./support/agent-process.js";
 import { BedrockStandin, httpErrorAnswer } from "./support/bedrock-standin.js";
 import { invoke } from "./support/sse-client.js";
@@ -26,24 +24,13 @@ describe("the image's entry file", function () {
   let entry: string;
   let standin: BedrockStandin;
 
-  /**
-   * The Dockerfile's RUN step: no model settings at all, only a port (or the `env` given). Run
-   * without blocking this process, where the Bedrock stand-in must go on answering and recording.
-   */
+  /** The Dockerfile's RUN step: no model settings at all, only a port (or the `env` given). */
   async function writeCodeCache(
     step = "--write-code-cache",
-    env: NodeJS.ProcessEnv = {},
-  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [...NODE_FLAGS, "main.cjs", step], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, PORT: String(await freePort()), ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const [status] = (await once(child, "close")) as [number | null];
-    return { status, stdout, stderr };
+    env: Record<string, string> = {},
+  ): Promise<{ code: number | null; output: string; stdout: string }> {
+    const base = { PATH: process.env.PATH ?? "/usr/bin:/bin", PORT: String(await freePort()) };
+    return runUntilExit({ ...base, ...env }, 120_000, entry, [step]);
   }
 
   const caches = () => readdirSync(dir).filter((name) => CACHE_FILE.test(name));
@@ -78,7 +65,7 @@ describe("the image's entry file", function () {
 
   it("writes the code cache, read-only, and starts from it with V8 accepting it", async function () {
     const warm = await writeCodeCache();
-    assert.equal(warm.status, 0, `${warm.stdout}${warm.stderr}`);
+    assert.equal(warm.code, 0, warm.output);
     assert.equal(caches().length, 1, readdirSync(dir).join(", "));
     assert.equal(statSync(path.join(dir, caches()[0]!)).mode & 0o222, 0, "no write permission");
 
@@ -103,12 +90,12 @@ describe("the image's entry file", function () {
     };
     standin.reset();
     const atPing = await writeCodeCache("--write-code-cache=ping", leaked);
-    assert.equal(atPing.status, 0, `${atPing.stdout}${atPing.stderr}`);
+    assert.equal(atPing.code, 0, atPing.output);
     assert.match(atPing.stdout, /bytes\) after \/ping$/m);
     const pingCacheBytes = statSync(path.join(dir, caches()[0]!)).size;
 
     const afterAnswer = await writeCodeCache("--write-code-cache", leaked);
-    assert.equal(afterAnswer.status, 0, `${afterAnswer.stdout}${afterAnswer.stderr}`);
+    assert.equal(afterAnswer.code, 0, afterAnswer.output);
     assert.match(afterAnswer.stdout, /bytes\) after \/ping and one answer$/m);
     assert.equal(standin.requests.length, 0, "the environment's model was asked");
     // One cache, replaced, now also holding the code of the answer (the agent of a new session,

@@ -50,13 +50,23 @@ function isCacheName(name: string, bundleName: string): boolean {
   );
 }
 
-export function loadBundle(bundleFile: string): LoadedBundle {
+export interface LoadOptions {
+  /**
+   * Whether to start from the bundle's cache when there is one (default true). The step that
+   * writes the cache does not: code deserialised from an earlier cache counts as compiled, so the
+   * new cache would hold whatever the earlier one held, not what this run compiled.
+   */
+  readCache?: boolean;
+}
+
+export function loadBundle(bundleFile: string, options: LoadOptions = {}): LoadedBundle {
   const bytes = readFileSync(bundleFile);
   const cacheFile = path.join(
     path.dirname(bundleFile),
     cacheName(path.basename(bundleFile), bytes),
   );
-  const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
+  const cachedData =
+    options.readCache !== false && existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
   // An ASCII bundle (build.ts keeps it so) is read as one byte per character: decoding is a copy,
   // and V8 keeps the source at half the memory.
   const source = bytes.toString(isAscii(bytes) ? "latin1" : "utf8");

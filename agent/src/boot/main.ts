@@ -17,8 +17,8 @@ import { mapStackTraces } from "./stack-traces.js";
 const dir = import.meta.dirname;
 const bundleFile = path.join(dir, AGENT_BUNDLE);
 mapStackTraces(bundleFile);
-const bundle = loadBundle(bundleFile);
 const cacheStep = process.argv.find((arg) => /^--write-code-cache(=ping)?$/.test(arg));
+const bundle = loadBundle(bundleFile, { readCache: cacheStep === undefined });
 if (cacheStep !== undefined) {
   // The warm-up and its model are a file of their own, so no other start loads them.
   import(pathToFileURL(path.join(dir, WARM_UP)).href)

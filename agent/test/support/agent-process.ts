@@ -1,6 +1,7 @@
 // Runs the built agent (its entry, dist/main.cjs, which runs dist/agent.cjs) as a child process,
 // the way the container runs it: this Node.js with the image's flags.
 import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { NODE_FLAGS } from "../../src/boot/files.js";
 import { freePort, onDrawnPort, saysAddressInUse } from "./free-port.js";
@@ -118,21 +119,26 @@ async function startAgentOn(
   };
 }
 
-/** Runs the entry until it exits by itself (it should, on bad configuration). */
+/**
+ * Runs the entry, with `args`, until it exits by itself: on bad configuration, or at the end of
+ * the code cache step (`--write-code-cache`).
+ */
 export async function runUntilExit(
   env: Record<string, string>,
   timeoutMs = 20_000,
   entry: string = BUNDLE,
-): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, entry], {
+  args: readonly string[] = [],
+): Promise<{ code: number | null; output: string; stdout: string }> {
+  const child = spawn(process.execPath, [...NODE_FLAGS, entry, ...args], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output = collect(child);
+  let stdout = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const code = await new Promise<number | null>((resolve) =>
-    child.once("exit", (exitCode) => resolve(exitCode)),
-  );
+  // `close`, not `exit`: what the process wrote last is read only once its pipes are closed.
+  const [code] = (await once(child, "close")) as [number | null];
   clearTimeout(timer);
-  return { code, output: output() };
+  return { code, output: output(), stdout };
 }
