@@ -3,6 +3,7 @@
 // the agent resets the model's HTTP/2 stream itself while tokens are flowing.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import http2 from "node:http2";
 import type { AgentProcess } from "./support/agent-process.js";
 import { agentWithModel } from "./support/agent-with-model.js";
 import {
@@ -66,9 +67,13 @@ describe("cancel and disconnect (built bundle, a model that keeps streaming)", f
     return { status: response.status, body: await response.json() };
   }
 
-  /** The model request's reset, measured from `since`; fails unless the client reset it. */
+  /**
+   * The model request's reset, measured from `since`; fails unless the client reset it, with
+   * RST_STREAM CANCEL (the AWS SDK aborting the request), not a dropped connection.
+   */
   async function resetAfter(request: RecordedRequest, since: number): Promise<number> {
     assert.equal(await request.settled, "aborted", "the model finished: nothing reset its stream");
+    assert.equal(request.rstCode, http2.constants.NGHTTP2_CANCEL, "reset with RST_STREAM CANCEL");
     return request.closedAt! - since;
   }
 
@@ -217,7 +222,6 @@ describe("cancel and disconnect (built bundle, a model that keeps streaming)", f
     stream.close();
 
     const resetMs = await resetAfter(request!, closedAt);
-    console.log("RST", request!.rstCode, resetMs, request!.framesSent);
     assert.ok(resetMs < RESET_WITHIN_MS, `the model's stream was reset after ${resetMs} ms`);
     await waitForPing(agent.baseUrl, "Healthy");
     // The session takes its next turn (not busy).
