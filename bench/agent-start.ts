@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -6,6 +6,7 @@ import { Agent, get } from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
+import { agentEnv } from "../agent/test/support/agent-env";
 import { BedrockStandin, textAnswer } from "../agent/test/support/bedrock-standin";
 import { ENTRY, NODE_FLAGS } from "../agent/src/boot/files";
 import { freePort } from "../local/dev-stack";
@@ -135,7 +136,7 @@ export async function measureAgentStart(
     const order = interleave(samples, runs + 1);
     for (let i = 0; i < order.length; i++) {
       const sample = order[i];
-      const env = agentEnv(standin.endpoint, await freePort());
+      const env = agentEnv(standin.endpoint, { PORT: String(await freePort()) });
       const ms =
         sample.kind === "bare"
           ? await bareStart()
@@ -215,9 +216,9 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   const withMcp = path.join(dir, "with-mcp");
   const uncached = path.join(dir, "uncached");
   const compileCache = path.join(dir, "node-compile-cache");
-  runNode(["build.ts", image], AGENT_DIR);
-  runNode(["build.ts", before, "--profile=unoptimized"], AGENT_DIR);
-  runNode(["build.ts", withMcp, "--profile=with-mcp"], AGENT_DIR);
+  await runNode(["build.ts", image], AGENT_DIR, process.env);
+  await runNode(["build.ts", before, "--profile=unoptimized"], AGENT_DIR, process.env);
+  await runNode(["build.ts", withMcp, "--profile=with-mcp"], AGENT_DIR, process.env);
   // The bundle on its own, before any cache exists: Node's loader runs it directly.
   cpSync(image, uncached, { recursive: true });
   cpSync(image, atPing, { recursive: true });
@@ -227,10 +228,10 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
     [image, "--write-code-cache"],
     [atPing, "--write-code-cache=ping"],
   ] as const) {
-    await runNodeAsync(
+    await runNode(
       [...NODE_FLAGS, ENTRY, step],
       folder,
-      agentEnv("http://127.0.0.1:9", await freePort()),
+      agentEnv("http://127.0.0.1:9", { PORT: String(await freePort()) }),
     );
   }
   const bundle = path.join(uncached, "agent.cjs");
@@ -240,12 +241,18 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
     env: { NODE_COMPILE_CACHE: compileCache },
   };
   // Node's compile cache fills as the bundle loads and is written when the process ends.
-  await startToPing(withCompileCache, agentEnv("http://127.0.0.1:9", await freePort()));
+  await startToPing(
+    withCompileCache,
+    agentEnv("http://127.0.0.1:9", { PORT: String(await freePort()) }),
+  );
   const imageLaunch = { file: path.join(image, ENTRY), nodeArgs: [...NODE_FLAGS], env: {} };
   const atPingLaunch = { file: path.join(atPing, ENTRY), nodeArgs: [...NODE_FLAGS], env: {} };
   // A refused cache would make the image's rows measure a start without it.
   for (const cached of [imageLaunch, atPingLaunch]) {
-    const check = launch(cached, agentEnv("http://127.0.0.1:9", await freePort()));
+    const check = launch(
+      cached,
+      agentEnv("http://127.0.0.1:9", { PORT: String(await freePort()) }),
+    );
     await untilPing(check);
     await check.stop();
     if (/rejected the code cache/.test(check.stderr())) {
@@ -268,41 +275,13 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
  * Runs `node` with `args` in `cwd` without blocking this process, whose model stand-in a child
  * may be talking to.
  */
-async function runNodeAsync(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+async function runNode(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
   const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const [code] = (await once(child, "close")) as [number | null];
   if (code !== 0) throw new Error(`node ${args.join(" ")} failed in ${cwd}:\n${output}`);
-}
-
-/** Runs `node` with `args` in `cwd`, with this process's environment unless given one. */
-function runNode(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
-  const result = spawnSync(process.execPath, args, {
-    cwd,
-    env,
-    encoding: "utf8",
-  });
-  if (result.status !== 0) {
-    throw new Error(`node ${args.join(" ")} failed in ${cwd}:\n${result.stdout}${result.stderr}`);
-  }
-}
-
-/** The agent's whole environment: nothing of this machine's AWS setup. */
-function agentEnv(modelEndpoint: string, port: number): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    PORT: String(port),
-    MODEL_ID: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "AKIDBENCH00000000000",
-    AWS_SECRET_ACCESS_KEY: "bench-secret-key",
-    AWS_CONFIG_FILE: "/nonexistent/aws-config",
-    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_ENDPOINT_URL_BEDROCK_RUNTIME: modelEndpoint,
-  };
 }
 
 function bareStart(): Promise<number> {
@@ -319,7 +298,6 @@ function bareStart(): Promise<number> {
 }
 
 interface Started {
-  child: ChildProcess;
   started: number;
   port: string;
   /** Rejects if the process exits before it is stopped. */
@@ -345,7 +323,6 @@ function launch(agent: Launch, env: Record<string, string>): Started {
   });
   failed.catch(() => undefined);
   return {
-    child,
     started,
     port: env.PORT,
     failed,
