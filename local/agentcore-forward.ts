@@ -16,13 +16,6 @@ export interface ForwardOptions {
   region: string;
   /** Called with one line per request, for the dev log. */
   log?: (line: string) => void;
-  /**
-   * Close the agent's connection when the caller of InvokeAgentRuntime goes away (default false).
-   * Whether AgentCore passes a caller's disconnect on to the container is not documented: by
-   * default this models the harsher case, where it does not and the agent answers to the end,
-   * so nothing here stops an answer but an explicit cancel.
-   */
-  propagateDisconnect?: boolean;
 }
 
 const SERVICE = "bedrock-agentcore";
@@ -112,7 +105,9 @@ export function forwardInvoke(
     if (req.userId !== undefined) headers["x-amzn-bedrock-agentcore-runtime-user-id"] = req.userId;
 
     const upstream = httpRequest(`${options.agentUrl}/invocations`, { method: "POST", headers });
-    if (options.propagateDisconnect === true) void ctl.whenAborted.then(() => upstream.destroy());
+    // The agent's connection stays open when the caller goes away. Whether AgentCore passes a
+    // caller's disconnect on to the container is not documented: this models the harsher case,
+    // where it does not and the agent answers to the end, so only an explicit cancel stops it.
     let response: IncomingMessage;
     try {
       response = await new Promise<IncomingMessage>((resolve, reject) => {

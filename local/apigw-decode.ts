@@ -315,10 +315,7 @@ export function buildProxyEvent(init: ProxyEventInit): APIGatewayProxyEvent {
 
 /** What the server needs of a host: lambda-host's StreamingHandlerHost fits. */
 export interface StreamingInvoker {
-  invoke(
-    event: APIGatewayProxyEvent,
-    options?: { deadlineMs?: number },
-  ): Readable & { disconnect?: () => void };
+  invoke(event: APIGatewayProxyEvent, options?: { deadlineMs?: number }): Readable;
 }
 
 export interface ApiGatewayServerOptions {
@@ -333,13 +330,6 @@ export interface ApiGatewayServerOptions {
   binaryMediaTypes?: string[];
   /** Derives requestContext.authorizer / identity from the request (an authorizer stand-in). */
   authorize?: (req: IncomingMessage) => Pick<ProxyEventInit, "authorizer" | "identity">;
-  /**
-   * Tell the function when the client disconnects (default false). Lambda never does: a
-   * streamed response "is not interrupted or stopped when the invoking client connection is
-   * broken" (Lambda developer guide). True is for experiments only; under the genuine runtime
-   * interface client the reset it causes kills the runtime process.
-   */
-  propagateDisconnect?: boolean;
 }
 
 export interface ApiGatewayServer {
@@ -449,31 +439,25 @@ async function serve(
 
   await relayInvocation(invoker, event, res, requestId, {
     integrationTimeoutMs: options.integrationTimeoutMs,
-    propagateDisconnect: options.propagateDisconnect,
   });
 }
 
 /**
  * What API Gateway does with a STREAM integration's answer: invoke, decode the prelude, send its
  * status and headers, then pass the body on as it arrives. A malformed answer becomes API
- * Gateway's 502. A client that goes away is not passed on to the function (unless
- * `propagateDisconnect`): as in AWS, the function's answer is read to its end, as fast as the
- * function writes it, and the function runs (and bills) until it ends by itself.
+ * Gateway's 502. A client that goes away is not passed on to the function: as in AWS (a streamed
+ * response "is not interrupted or stopped when the invoking client connection is broken", Lambda
+ * developer guide), the function's answer is read to its end, as fast as the function writes it,
+ * and the function runs (and bills) until it ends by itself.
  */
 export async function relayInvocation(
   invoker: StreamingInvoker,
   event: APIGatewayProxyEvent,
   res: ServerResponse,
   requestId: string,
-  options: { integrationTimeoutMs?: number; propagateDisconnect?: boolean } = {},
+  options: { integrationTimeoutMs?: number } = {},
 ): Promise<void> {
   const wire = invoker.invoke(event, { deadlineMs: options.integrationTimeoutMs ?? 900_000 });
-  res.on("close", () => {
-    if (!res.writableFinished && options.propagateDisconnect === true) {
-      if (typeof wire.disconnect === "function") wire.disconnect();
-      else wire.destroy();
-    }
-  });
   let response: LambdaHttpResponse;
   try {
     response = await decodeLambdaResponse(wire);
