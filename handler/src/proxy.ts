@@ -93,9 +93,11 @@ class Exchange {
   ) {
     this.requestId = event?.requestContext?.requestId ?? context.awsRequestId;
     this.headers = corsHeaders(config?.cors, header(event, "origin"));
-    // Whether the runtime reports a client disconnect is not documented; when the response
-    // stream closes or errors before it finished, stop the upstream at once: otherwise the
-    // agent (and this Lambda) would run, and bill, to the end.
+    // Lambda never reports a client disconnect to a streaming function (streamed responses "are
+    // not interrupted or stopped when the invoking client connection is broken"); a close or error
+    // before the answer finished comes only from a host that does report one (a local host in
+    // its disconnect mode). Then the upstream stops at once rather than running, and billing,
+    // to the end. In AWS only the deadline and an explicit cancel stop an answer.
     stream.on("close", this.onGone);
     stream.on("error", this.onGone);
     const remaining = context.getRemainingTimeInMillis() - (config?.deadlineMarginMs ?? 0);
