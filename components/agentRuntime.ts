@@ -14,13 +14,13 @@ export interface AgentRuntimeNetwork {
 }
 
 /** Where the agent image keeps its prompt files, relative to its working directory (`/app`). */
-export const AGENT_PROMPTS_DIR = "prompts";
+const AGENT_PROMPTS_DIR = "prompts";
 
 /** Prompt file names: one file in `prompts/`, no paths. */
 export const PROMPT_FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,96}\.md$/;
 
 /** What the agent's environment is built from (see `agentEnvironment`). */
-export interface AgentEnvironmentSettings {
+interface AgentEnvironmentSettings {
   modelId: string;
   modelRegion: string;
   maxTokens: number;
@@ -31,7 +31,7 @@ export interface AgentEnvironmentSettings {
 }
 
 /** The agent container's environment variables (agent/src/config.ts reads them). */
-export function agentEnvironment(settings: AgentEnvironmentSettings): Record<string, string> {
+function agentEnvironment(settings: AgentEnvironmentSettings): Record<string, string> {
   const variables: Record<string, string> = {
     MODEL_ID: settings.modelId,
     MODEL_REGION: settings.modelRegion,

@@ -299,7 +299,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer concisely.";
+const DEFAULT_SYSTEM_PROMPT = "You are a helpful assistant. Answer concisely.";
 
 /**
  * The code's defaults, which Pulumi.yaml declares too (a test keeps them equal). `runtimeName`'s

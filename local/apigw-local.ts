@@ -44,7 +44,7 @@ const ROUTES: { pattern: RegExp; methods: string[] }[] = [
 ];
 
 /** What API Gateway puts in `identity.apiKeyId`: an id of the key, never the key itself. */
-export function apiKeyIdOf(key: string): string {
+function apiKeyIdOf(key: string): string {
   return `local-${createHash("sha256").update(key).digest("hex").slice(0, 10)}`;
 }
 

@@ -26,7 +26,7 @@ export interface InvocationRequest {
  * session released) before it answers anyway. A tool that ignores its abort signal is the only
  * thing that takes longer.
  */
-export const CANCEL_WAIT_MS = 5_000;
+const CANCEL_WAIT_MS = 5_000;
 
 /**
  * Streams one answer. The generator body only starts when the runtime starts sending events, so

@@ -16,7 +16,7 @@ export const SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id";
 export const MAX_PROMPT_CHARS = 100_000;
 
 // Unknown fields are allowed (and ignored) so clients can add fields without breaking older agents.
-export const promptPayload = z.object({
+const promptPayload = z.object({
   prompt: z
     .string()
     .max(MAX_PROMPT_CHARS)
@@ -24,7 +24,7 @@ export const promptPayload = z.object({
 });
 
 /** A control invocation: stop the answer in progress in this session (docs/event-protocol.md). */
-export const cancelPayload = z.object({ cancel: z.literal(true) });
+const cancelPayload = z.object({ cancel: z.literal(true) });
 
 export const invocationPayload = z.union([cancelPayload, promptPayload]);
 

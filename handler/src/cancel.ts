@@ -12,13 +12,13 @@ import * as z from "zod/mini";
  * is no other way in: Lambda never learns that its client left, and AgentCore may not tell the
  * container that the proxy left either.
  */
-export const CANCEL_PAYLOAD = Buffer.from(JSON.stringify({ cancel: true }), "utf8");
+const CANCEL_PAYLOAD = Buffer.from(JSON.stringify({ cancel: true }), "utf8");
 
 /** `{"cancelled": boolean}`, a few bytes; anything much larger is not the agent's answer. */
 const MAX_ANSWER_BYTES = 4096;
 const CancelAnswer = z.object({ cancelled: z.boolean() });
 
-export class CancelAnswerError extends Error {
+class CancelAnswerError extends Error {
   override name = "CancelAnswerError";
 }
 
