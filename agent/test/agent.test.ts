@@ -12,10 +12,10 @@ import {
   streamExceptionAnswer,
   textAnswer,
   toolUseAnswer,
-  type RecordedRequest,
+  userTexts,
   type Step,
 } from "./support/bedrock-standin.js";
-import { invoke, ping, waitForPing, type SseEvent } from "./support/sse-client.js";
+import { invoke, ping, texts, waitForPing, type SseEvent } from "./support/sse-client.js";
 
 const MODEL_ID = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 const SYSTEM_PROMPT = "You are the agentcore-stream test agent.\nAnswer briefly.";
@@ -25,25 +25,10 @@ function newSession(): string {
   return `test-session-${randomUUID()}`;
 }
 
-function texts(events: SseEvent[]): string {
-  return events
-    .filter((event) => event.event === "text")
-    .map((event) => (event.data as { text: string }).text)
-    .join("");
-}
-
 function last(events: SseEvent[]): SseEvent {
   const event = events.at(-1);
   assert.ok(event, "the stream had no events");
   return event;
-}
-
-function userTexts(request: RecordedRequest): string[] {
-  return request.messages
-    .filter((message) => message.role === "user")
-    .flatMap((message) =>
-      message.content.flatMap((block) => (typeof block.text === "string" ? [block.text] : [])),
-    );
 }
 
 describe("agent (built bundle against the ConverseStream stand-in)", function () {

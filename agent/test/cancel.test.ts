@@ -13,30 +13,24 @@ import {
   toolUseAnswer,
   type Answer,
   type RecordedRequest,
+  userTexts,
 } from "./support/bedrock-standin.js";
-import { invoke, waitForPing, type InvocationStream, type SseEvent } from "./support/sse-client.js";
+import {
+  invoke,
+  texts,
+  waitForPing,
+  type InvocationStream,
+  type SseEvent,
+} from "./support/sse-client.js";
 
 /** How soon after the cancel (or the disconnect) the model's stream must be reset. */
 const RESET_WITHIN_MS = 1_000;
 
-/** A model that would keep streaming for minutes: 100000 tokens, one every 2 ms. */
+/** A model that would keep streaming for minutes: 100000 tokens, as fast as the agent reads them. */
 const ENDLESS: Answer = { steps: [{ flow: { count: 100_000, everyMs: 0 } }] };
 
 function newSession(): string {
   return `cancel-session-${randomUUID()}`;
-}
-
-function texts(events: SseEvent[]): string {
-  return events
-    .filter((event) => event.event === "text")
-    .map((event) => (event.data as { text: string }).text)
-    .join("");
-}
-
-function userTexts(request: RecordedRequest): string[] {
-  return request.messages
-    .filter((message) => message.role === "user")
-    .flatMap((message) => message.content.flatMap((block) => block.text ?? []));
 }
 
 /** Reads `count` text events, so the test acts while tokens are flowing. */

@@ -101,6 +101,15 @@ export interface RecordedRequest {
 // Scripting
 
 /** Bedrock Runtime error types, with the HTTP status Bedrock uses for each. */
+/** The text of every user message the model received, in order. */
+export function userTexts(request: RecordedRequest): string[] {
+  return request.messages
+    .filter((message) => message.role === "user")
+    .flatMap((message) =>
+      message.content.flatMap((block) => (typeof block.text === "string" ? [block.text] : [])),
+    );
+}
+
 export const ERROR_STATUS = {
   AccessDeniedException: 403,
   InternalServerException: 500,

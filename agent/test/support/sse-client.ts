@@ -11,6 +11,14 @@ export interface SseEvent {
   data: unknown;
 }
 
+/** The text of an answer: its `text` events' text, joined. */
+export function texts(events: SseEvent[]): string {
+  return events
+    .filter((event) => event.event === "text")
+    .map((event) => (event.data as { text: string }).text)
+    .join("");
+}
+
 export interface InvokeOptions {
   sessionId?: string;
   accept?: string;
