@@ -638,6 +638,14 @@ export class BedrockStandin {
     let textOpen = false;
     let outputText = "";
     let sawToolUse = false;
+    // One text delta. Like Bedrock, a text block has no contentBlockStart: its first delta opens it.
+    const sendText = (text: string): boolean => {
+      textOpen = true;
+      outputText += text;
+      return send(
+        eventFrame("contentBlockDelta", { contentBlockIndex: blockIndex, delta: { text } }),
+      );
+    };
     const closeText = (): void => {
       if (!textOpen) return;
       send(eventFrame("contentBlockStop", { contentBlockIndex: blockIndex }));
@@ -649,15 +657,7 @@ export class BedrockStandin {
     for (const step of flatten(steps)) {
       if (!open()) return;
       if ("text" in step) {
-        // Like Bedrock, text blocks have no contentBlockStart: the first delta opens them.
-        textOpen = true;
-        outputText += step.text;
-        send(
-          eventFrame("contentBlockDelta", {
-            contentBlockIndex: blockIndex,
-            delta: { text: step.text },
-          }),
-        );
+        sendText(step.text);
       } else if ("toolUse" in step) {
         closeText();
         sawToolUse = true;
@@ -678,16 +678,10 @@ export class BedrockStandin {
         send(eventFrame("contentBlockStop", { contentBlockIndex: blockIndex }));
         blockIndex += 1;
       } else if ("flow" in step) {
-        textOpen = true;
         const { count, everyMs, text = " token" } = step.flow;
         for (let i = 0; i < count && open(); i++) {
-          outputText += text;
-          const frame = eventFrame("contentBlockDelta", {
-            contentBlockIndex: blockIndex,
-            delta: { text },
-          });
           // Paced, or else as fast as HTTP/2 flow control lets the client take them.
-          if (!send(frame) && everyMs === 0) await pause(once(stream, "drain"));
+          if (!sendText(text) && everyMs === 0) await pause(once(stream, "drain"));
           if (everyMs > 0) await pause(new Promise((resolve) => setTimeout(resolve, everyMs)));
           else await new Promise((resolve) => setImmediate(resolve));
         }
