@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Answer } from "../agent/test/support/bedrock-standin";
+import { endlessAnswer } from "../agent/test/support/bedrock-standin";
 import { startDevStack, type LambdaHostChoice } from "../local/dev-stack";
-import { createParser } from "eventsource-parser";
+import { SseStream } from "../test/support/sse-stream";
 import { rounded, summarize, type Summary } from "./stats";
 
 /**
@@ -20,8 +20,8 @@ import { rounded, summarize, type Summary } from "./stats";
 /** What the issue asks of a cancel, here as a target on p99: both within a second. */
 export const TARGET_CANCEL_P99_MS = 1_000;
 
-/** A model that keeps streaming: 100000 tokens, one every 5 ms (about 8 minutes). */
-const ENDLESS: Answer = { steps: [{ flow: { count: 100_000, everyMs: 5 } }] };
+/** A model that keeps streaming: a token every 5 ms (for about 8 minutes). */
+const ENDLESS = endlessAnswer(5);
 
 export interface CancelResult {
   rounds: number;
@@ -67,9 +67,13 @@ export async function measureCancel(options: CancelOptions): Promise<CancelResul
         headers: { ...headers, "content-type": "application/json" },
         body: JSON.stringify({ prompt: "Count for a long time", sessionId }),
       });
-      // Tokens are flowing once the client has three of them.
-      const rest = readEvents(response, 3);
-      await rest.flowing;
+      // Tokens are flowing once the client has three of them (an answer that ends sooner fails
+      // the round below).
+      const answer = new SseStream(response);
+      const texts = () => answer.events.filter((e) => e.event === "text").length;
+      const flowing = answer.waitFor(() => texts() >= 3);
+      flowing.catch(() => undefined);
+      await Promise.race([flowing, answer.ended]);
       const [model] = (await bedrock.waitForRequests(models + 1)).slice(models);
       const invocation = stack.invocations[invocations]!;
 
@@ -82,7 +86,7 @@ export async function measureCancel(options: CancelOptions): Promise<CancelResul
       const body = (await cancel.json()) as { cancelled?: boolean };
       const settled = await model!.settled;
       const end = await invocation.ended;
-      await rest.done;
+      await answer.ended;
       if (!cancel.ok || body.cancelled !== true || settled !== "aborted" || end.error) {
         errors++;
         continue;
@@ -114,25 +118,4 @@ export async function measureCancel(options: CancelOptions): Promise<CancelResul
         invocationEndMs.p99 <= TARGET_CANCEL_P99_MS,
     },
   };
-}
-
-/** Reads an SSE answer to its end; `flowing` resolves once `texts` text events have arrived. */
-function readEvents(
-  response: Response,
-  texts: number,
-): { flowing: Promise<void>; done: Promise<void> } {
-  let seen = 0;
-  let flowing!: () => void;
-  const flowingPromise = new Promise<void>((resolve) => (flowing = resolve));
-  const parser = createParser({
-    onEvent: (event) => {
-      if (event.event === "text" && ++seen === texts) flowing();
-    },
-  });
-  const done = (async () => {
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body!) parser.feed(decoder.decode(chunk, { stream: true }));
-    flowing();
-  })();
-  return { flowing: flowingPromise, done };
 }

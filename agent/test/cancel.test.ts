@@ -8,10 +8,10 @@ import type { AgentProcess } from "./support/agent-process.js";
 import { agentWithModel } from "./support/agent-with-model.js";
 import {
   BedrockStandin,
+  endlessAnswer,
   gate,
   textAnswer,
   toolUseAnswer,
-  type Answer,
   type RecordedRequest,
   userTexts,
 } from "./support/bedrock-standin.js";
@@ -26,8 +26,8 @@ import {
 /** How soon after the cancel (or the disconnect) the model's stream must be reset. */
 const RESET_WITHIN_MS = 1_000;
 
-/** A model that would keep streaming for minutes: 100000 tokens, as fast as the agent reads them. */
-const ENDLESS: Answer = { steps: [{ flow: { count: 100_000, everyMs: 0 } }] };
+/** A model that would keep streaming for minutes, with no pause between tokens. */
+const ENDLESS = endlessAnswer(0);
 
 function newSession(): string {
   return `cancel-session-${randomUUID()}`;

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { randomUUID } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Answer, RecordedRequest } from "../../agent/test/support/bedrock-standin";
+import { endlessAnswer, type RecordedRequest } from "../../agent/test/support/bedrock-standin";
 import { startDevStack, type DevStack, type ProxyInvocation } from "../../local/dev-stack";
 import { ricAvailable, type RicHost } from "../../local/ric-host";
 import { SseStream, within } from "../support/sse-stream";
@@ -17,8 +17,8 @@ import { SseStream, within } from "../support/sse-stream";
 
 /** How soon after the cancel request the model's stream is reset and the invocation ends. */
 const WITHIN_MS = 1_000;
-/** A model that would stream for minutes: 100000 tokens, one every 5 ms. */
-const ENDLESS: Answer = { steps: [{ flow: { count: 100_000, everyMs: 5 } }] };
+/** A model that would stream for minutes: a token every 5 ms. */
+const ENDLESS = endlessAnswer(5);
 const OTHER_CALLER_KEY = "another-callers-key";
 
 const availability = ricAvailable();

@@ -2,6 +2,7 @@
  * A fetch Response read as Server-Sent Events while it streams: the e2e tests assert on what had
  * arrived when, and wait for events rather than for time.
  */
+import { createParser } from "eventsource-parser";
 import { within } from "../handler/helpers";
 
 export { within };
@@ -15,7 +16,19 @@ export interface SseEvent {
 export class SseStream {
   readonly events: SseEvent[] = [];
   readonly ended: Promise<void>;
-  private buffer = "";
+  private readonly parser = createParser({
+    onEvent: (message) => {
+      this.events.push({
+        event: message.event ?? "message",
+        data: JSON.parse(message.data) as Record<string, unknown>,
+      });
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.test()) return true;
+        w.resolve();
+        return false;
+      });
+    },
+  });
   private waiters: { test: () => boolean; resolve: () => void }[] = [];
 
   constructor(response: Response) {
@@ -24,7 +37,7 @@ export class SseStream {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        this.feed(value);
+        this.parser.feed(value);
       }
     })();
     this.ended.catch(() => undefined);
@@ -44,27 +57,5 @@ export class SseStream {
       ms,
       `never saw ${what}; events: ${JSON.stringify(this.events)}`,
     );
-  }
-
-  private feed(chunk: string): void {
-    this.buffer += chunk;
-    let at: number;
-    while ((at = this.buffer.indexOf("\n\n")) !== -1) {
-      const block = this.buffer.slice(0, at);
-      this.buffer = this.buffer.slice(at + 2);
-      let event = "message";
-      const data: string[] = [];
-      for (const line of block.split("\n")) {
-        if (line.startsWith("event: ")) event = line.slice(7);
-        else if (line.startsWith("data: ")) data.push(line.slice(6));
-      }
-      if (data.length === 0) continue;
-      this.events.push({ event, data: JSON.parse(data.join("\n")) as Record<string, unknown> });
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.test()) return true;
-        w.resolve();
-        return false;
-      });
-    }
   }
 }

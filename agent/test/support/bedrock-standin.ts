@@ -229,6 +229,14 @@ export function textAnswer(
   };
 }
 
+/**
+ * A model that would keep streaming for minutes: 100000 tokens, one every `everyMs` (0: as fast as
+ * the client reads), for tests and benchmarks that must act while tokens flow.
+ */
+export function endlessAnswer(everyMs: number): Answer {
+  return { steps: [{ flow: { count: 100_000, everyMs } }] };
+}
+
 /** An answer that asks for one tool, optionally after some text. */
 export function toolUseAnswer(
   tool: { name: string; input: unknown; toolUseId?: string },
