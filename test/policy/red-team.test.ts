@@ -700,14 +700,15 @@ describe("red-team stacks through the pack's analyzer server", function () {
   it("draws nothing from legitimate neighbours: other teams' triggers, CloudFront before the API, a bedrock-agentcore-docs bucket, a description that names the host, the cancel route's permission", async () => {
     const captured = await runProgram({ stack: "dev", extraResources: LEGITIMATE });
     assert.ok(captured.some((r) => r.name === "api-post-sessions-cancel"));
-    for (const dryRun of [false, true]) {
-      const view = dryRun ? asRealPreview(captured) : captured;
-      const result = await analyzer.analyze(view, CONFIG, { stack: "dev", dryRun });
-      assert.deepEqual(result.diagnostics, [], dryRun ? "preview" : "update");
-    }
+    const update = await analyzer.analyze(captured, CONFIG, { stack: "dev", dryRun: false });
+    assert.deepEqual(update.diagnostics, [], "update");
+    const preview = await analyzer.analyze(asRealPreview(captured), CONFIG, {
+      stack: "dev",
+      dryRun: true,
+    });
+    assert.deepEqual(preview.diagnostics, [], "preview");
     // The lambda rules did apply to this stack (the proxy is protected), so silence means accepted.
-    const result = await analyzer.analyze(captured, CONFIG, { stack: "dev", dryRun: false });
-    const skipped = result.notApplicable
+    const skipped = update.notApplicable
       .filter((n) => n.urn === undefined)
       .map((n) => n.policyName);
     assert.ok(!skipped.some((name) => name.startsWith("lambda-")), skipped.join());

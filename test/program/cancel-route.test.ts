@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { CapturedResource, runProgram, runProgramFull } from "../support/run-program";
+import { CapturedResource, ofType, runProgram, runProgramFull } from "../support/run-program";
 
 /**
  * POST /sessions/{sessionId}/cancel under mocks: the same front door as the other routes. In AWS
@@ -19,9 +19,6 @@ const T = {
   restApi: "aws:apigateway/restApi:RestApi",
   fn: "aws:lambda/function:Function",
 };
-
-const ofType = (resources: CapturedResource[], type: string) =>
-  resources.filter((r) => r.type === type);
 
 /** The `cancel` resource (its parent is checked by the first test). */
 function cancelResource(resources: CapturedResource[]): CapturedResource {

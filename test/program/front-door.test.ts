@@ -1,10 +1,8 @@
 import { strict as assert } from "node:assert";
-import { CapturedResource, runProgram, runProgramFull } from "../support/run-program";
+import { CapturedResource, ofType, runProgram, runProgramFull } from "../support/run-program";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-const ofType = (resources: CapturedResource[], type: string) =>
-  resources.filter((r) => r.type === type);
 const streamingMethods = (resources: CapturedResource[]) =>
   ofType(resources, "aws:apigateway/method:Method").filter(
     (m) => m.inputs.httpMethod !== "OPTIONS",

@@ -2,7 +2,13 @@ import { strict as assert } from "node:assert";
 import * as path from "node:path";
 import { PROXY_NODE_OPTIONS } from "../../handler/node-options";
 import { mockImageDigest } from "../support/mocks";
-import { CapturedResource, ProgramRun, runProgram, runProgramFull } from "../support/run-program";
+import {
+  CapturedResource,
+  ofType,
+  ProgramRun,
+  runProgram,
+  runProgramFull,
+} from "../support/run-program";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -29,8 +35,6 @@ const T = {
 const BY_DIGEST =
   /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$/;
 
-const ofType = (resources: CapturedResource[], type: string) =>
-  resources.filter((r) => r.type === type);
 const one = (resources: CapturedResource[], type: string, name?: string) => {
   const matches = ofType(resources, type).filter((r) => name === undefined || r.name === name);
   assert.equal(matches.length, 1, `expected exactly one ${type}${name ? ` named ${name}` : ""}`);

@@ -21,6 +21,11 @@ export interface CapturedResource {
   outputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+/** The captured resources of one Pulumi type token, e.g. `aws:lambda/function:Function`. */
+export function ofType(resources: CapturedResource[], type: string): CapturedResource[] {
+  return resources.filter((r) => r.type === type);
+}
+
 export interface ProgramRun {
   resources: CapturedResource[];
   /** Stack outputs (empty in preview runs, where they may be unknown). */
