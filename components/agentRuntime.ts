@@ -5,7 +5,6 @@ import { ecrRepositoryArn, policyDocument, Statement } from "./iam";
 import { AGENTCORE } from "./limits";
 import { modelAccessStatements } from "./model-access";
 import { AgentRuntimeAccess } from "./agentRuntimeAccess";
-import { RUNTIME_NAME_PATTERN } from "./naming";
 
 export interface AgentRuntimeNetwork {
   mode: "PUBLIC" | "VPC";
@@ -203,14 +202,16 @@ export class AgentRuntime extends pulumi.ComponentResource {
     super("agentcore-stream:index:AgentRuntime", name, args, opts);
     this.name = name;
     const endpointName = args.endpointName ?? "live";
-    if (!RUNTIME_NAME_PATTERN.test(args.runtimeName)) {
+    // The patterns' text without their anchors, as CreateAgentRuntime(Endpoint) documents them.
+    const rule = (pattern: RegExp) => pattern.source.slice(1, -1);
+    if (!AGENTCORE.runtimeName.pattern.test(args.runtimeName)) {
       throw new Error(
-        `\`runtimeName\` ${JSON.stringify(args.runtimeName)} must match [a-zA-Z][a-zA-Z0-9_]{0,47}.`,
+        `\`runtimeName\` ${JSON.stringify(args.runtimeName)} must match ${rule(AGENTCORE.runtimeName.pattern)}.`,
       );
     }
-    if (!RUNTIME_NAME_PATTERN.test(endpointName)) {
+    if (!AGENTCORE.endpointName.pattern.test(endpointName)) {
       throw new Error(
-        `\`endpointName\` ${JSON.stringify(endpointName)} must match [a-zA-Z][a-zA-Z0-9_]{0,47}.`,
+        `\`endpointName\` ${JSON.stringify(endpointName)} must match ${rule(AGENTCORE.endpointName.pattern)}.`,
       );
     }
     if (args.systemPrompt !== undefined && args.systemPromptFile !== undefined) {
