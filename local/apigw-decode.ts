@@ -218,14 +218,29 @@ export interface ProxyEventInit {
   requestId?: string;
 }
 
-/** Resource templates this API has, so events carry `resource` and `pathParameters`. */
-const RESOURCES: { template: string; pattern: RegExp; params: string[] }[] = [
-  { template: "/invoke", pattern: /^\/invoke$/, params: [] },
-  { template: "/sessions/{sessionId}", pattern: /^\/sessions\/([^/]+)$/, params: ["sessionId"] },
+/**
+ * The resources this API has (components/streamingApi.ts) and their methods besides the CORS
+ * preflight's OPTIONS, so events carry `resource` and `pathParameters` and the local gateway
+ * refuses what the real one does not have.
+ */
+export const RESOURCES: {
+  template: string;
+  pattern: RegExp;
+  params: string[];
+  methods: string[];
+}[] = [
+  { template: "/invoke", pattern: /^\/invoke$/, params: [], methods: ["POST"] },
+  {
+    template: "/sessions/{sessionId}",
+    pattern: /^\/sessions\/([^/]+)$/,
+    params: ["sessionId"],
+    methods: ["DELETE"],
+  },
   {
     template: "/sessions/{sessionId}/cancel",
     pattern: /^\/sessions\/([^/]+)\/cancel$/,
     params: ["sessionId"],
+    methods: ["POST"],
   },
 ];
 

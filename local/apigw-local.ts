@@ -6,6 +6,7 @@ import {
   gatewayHandle,
   proxyEventFrom,
   relayInvocation,
+  RESOURCES,
   type StreamingInvoker,
 } from "./apigw-decode";
 
@@ -36,12 +37,6 @@ export interface LocalGateway {
   readonly server: Server;
   close(): Promise<void>;
 }
-
-const ROUTES: { pattern: RegExp; methods: string[] }[] = [
-  { pattern: /^\/invoke$/, methods: ["POST", "OPTIONS"] },
-  { pattern: /^\/sessions\/[^/]+$/, methods: ["DELETE", "OPTIONS"] },
-  { pattern: /^\/sessions\/[^/]+\/cancel$/, methods: ["POST", "OPTIONS"] },
-];
 
 /** What API Gateway puts in `identity.apiKeyId`: an id of the key, never the key itself. */
 function apiKeyIdOf(key: string): string {
@@ -112,8 +107,8 @@ async function serve(
     res.end(readFileSync(options.pagePath));
     return;
   }
-  const route = ROUTES.find((r) => r.pattern.test(url.pathname));
-  if (route === undefined || !route.methods.includes(method)) {
+  const route = RESOURCES.find((r) => r.pattern.test(url.pathname));
+  if (route === undefined || (method !== "OPTIONS" && !route.methods.includes(method))) {
     // What API Gateway answers for a resource or method it does not have.
     return gatewayError(res, 403, "Missing Authentication Token", requestId);
   }
