@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { BedrockStandin } from "../agent/test/support/bedrock-standin";
 import { freePort, isFree, onDrawnPort, saysAddressInUse } from "../agent/test/support/free-port";
-import { NODE_FLAGS } from "../agent/src/boot/files";
+import { ENTRY, NODE_FLAGS } from "../agent/src/boot/files";
 import { buildHandler } from "../handler/build";
 import { PROXY_NODE_OPTIONS } from "../handler/node-options";
 import { AgentCoreStandin } from "./agentcore-standin";
@@ -35,7 +35,7 @@ import { PROXY_SERVICE_NAME } from "../handler/telemetry";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const AGENT_DIR = path.join(REPO_ROOT, "agent");
-export const AGENT_BUNDLE = path.join(AGENT_DIR, "dist", "main.cjs");
+export const AGENT_BUNDLE = path.join(AGENT_DIR, "dist", ENTRY);
 export { freePort };
 export const PAGE = path.join(__dirname, "web", "index.html");
 

@@ -3,13 +3,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { NODE_FLAGS } from "../../src/boot/files.js";
+import { ENTRY, NODE_FLAGS } from "../../src/boot/files.js";
 import { freePort, onDrawnPort, saysAddressInUse } from "./free-port.js";
 
 export { freePort };
 export { agentEnv } from "./agent-env.js";
 
-export const BUNDLE = fileURLToPath(new URL("../../dist/main.cjs", import.meta.url));
+export const BUNDLE = fileURLToPath(new URL(`../../dist/${ENTRY}`, import.meta.url));
 
 export interface AgentProcess {
   readonly port: number;
