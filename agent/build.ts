@@ -76,10 +76,12 @@ const leaveOutMcp: Plugin = {
 /**
  * How the agent is bundled. `image` is what ships. The others are the benchmark's baselines, each
  * one step before the image: `with-mcp` keeps the MCP SDK in, and `unoptimized` is the bundle the
- * image used to run (one ES module, unminified, the AWS SDK's CommonJS builds).
+ * image used to run (one ES module, unminified, the AWS SDK's CommonJS builds). `bare-server` is
+ * the benchmark's counterfactual, never shipped: the image's bundle and entry with the agent served
+ * by a bare node:http server (bench/bare-server.ts) instead of bedrock-agentcore's runtime server.
  */
-export type Profile = "image" | "with-mcp" | "unoptimized";
-export const PROFILES: Profile[] = ["image", "with-mcp", "unoptimized"];
+export type Profile = "image" | "with-mcp" | "unoptimized" | "bare-server";
+export const PROFILES: Profile[] = ["image", "with-mcp", "unoptimized", "bare-server"];
 
 const IMAGE: BuildOptions = {
   // CommonJS, so the entry can compile the bundle through node:vm with a code cache (vm has no
@@ -98,6 +100,7 @@ const IMAGE: BuildOptions = {
 
 const AGENT_OPTIONS: Record<Profile, BuildOptions> = {
   image: { ...IMAGE, plugins: [inlineAgentCoreRequires, leaveOutMcp] },
+  "bare-server": { ...IMAGE, plugins: [leaveOutMcp] },
   "with-mcp": { ...IMAGE, plugins: [inlineAgentCoreRequires] },
   unoptimized: {
     format: "esm",
@@ -128,10 +131,10 @@ export async function buildAgent(outdir: string, profile: Profile = "image"): Pr
   await build({
     ...common,
     ...AGENT_OPTIONS[profile],
-    entryPoints: ["src/main.ts"],
+    entryPoints: [profile === "bare-server" ? "bench/bare-server.ts" : "src/main.ts"],
     outfile: path.join(outdir, agentFile),
   });
-  if (profile === "image") {
+  if (profile === "image" || profile === "bare-server") {
     await build({
       ...common,
       format: "cjs",

@@ -25,8 +25,10 @@ import { interleave, round, rounded, summarize, type Summary } from "./stats";
  * build.ts`, then `node <NODE_FLAGS> main.cjs --write-code-cache`). Diagnostic variants, timed to
  * /ping, show what each step of the start-up work gave, from the bundle the image ran before
  * (`before`: one unminified ES module) to the image; the last step, a cache written after a first
- * answer, shows in the first byte (`flags`: the image with its cache written at /ping). All
- * variants are interleaved, the order rotating each round, after one discarded round.
+ * answer, shows in the first byte (`flags`: the image with its cache written at /ping). A
+ * counterfactual (`bareServer`), built and cached like the image, serves the same agent without
+ * bedrock-agentcore's runtime server, to show what that server costs at start. All variants are
+ * interleaved, the order rotating each round, after one discarded round.
  */
 
 export interface AgentStartOptions {
@@ -44,7 +46,8 @@ export type AgentVariant =
   | "codeCache"
   | "flags"
   | "image"
-  | "bundleWithNodeSourceMaps";
+  | "bundleWithNodeSourceMaps"
+  | "bareServer";
 
 /** The steps from the bundle the image ran before to the image, in order. */
 export const AGENT_STEPS: AgentVariant[] = [
@@ -67,6 +70,8 @@ export const AGENT_VARIANTS: Record<AgentVariant, string> = {
   image:
     "the image: the same with the code cache written after a first answer, to a model in the cache step's own process",
   bundleWithNodeSourceMaps: "diagnostic: the bundle under Node's --enable-source-maps",
+  bareServer:
+    "counterfactual, not shipped: the image with the agent served by a bare node:http server instead of bedrock-agentcore's runtime server (agent/bench/bare-server.ts)",
 };
 
 export interface ImageFile {
@@ -105,7 +110,7 @@ export const TARGET_START_RATIO = 3;
 const AGENT_DIR = path.resolve(__dirname, "..", "agent");
 
 /** The variants also timed to the first byte of their first answer. */
-export const FIRST_BYTE_VARIANTS = ["image", "flags", "before"] as const;
+export const FIRST_BYTE_VARIANTS = ["image", "flags", "before", "bareServer"] as const;
 export type FirstByteVariant = (typeof FIRST_BYTE_VARIANTS)[number];
 
 type Sample =
@@ -216,7 +221,9 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   const withMcp = path.join(dir, "with-mcp");
   const uncached = path.join(dir, "uncached");
   const compileCache = path.join(dir, "node-compile-cache");
+  const bareServer = path.join(dir, "bare-server");
   await runNode(["build.ts", image], AGENT_DIR, process.env);
+  await runNode(["build.ts", bareServer, "--profile=bare-server"], AGENT_DIR, process.env);
   await runNode(["build.ts", before, "--profile=unoptimized"], AGENT_DIR, process.env);
   await runNode(["build.ts", withMcp, "--profile=with-mcp"], AGENT_DIR, process.env);
   // The bundle on its own, before any cache exists: Node's loader runs it directly.
@@ -227,6 +234,7 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   for (const [folder, step] of [
     [image, "--write-code-cache"],
     [atPing, "--write-code-cache=ping"],
+    [bareServer, "--write-code-cache"],
   ] as const) {
     await runNode(
       [...NODE_FLAGS, ENTRY, step],
@@ -247,8 +255,13 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
   );
   const imageLaunch = { file: path.join(image, ENTRY), nodeArgs: [...NODE_FLAGS], env: {} };
   const atPingLaunch = { file: path.join(atPing, ENTRY), nodeArgs: [...NODE_FLAGS], env: {} };
+  const bareServerLaunch = {
+    file: path.join(bareServer, ENTRY),
+    nodeArgs: [...NODE_FLAGS],
+    env: {},
+  };
   // A refused cache would make the image's rows measure a start without it.
-  for (const cached of [imageLaunch, atPingLaunch]) {
+  for (const cached of [imageLaunch, atPingLaunch, bareServerLaunch]) {
     const check = launch(
       cached,
       agentEnv("http://127.0.0.1:9", { PORT: String(await freePort()) }),
@@ -268,6 +281,7 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
     flags: atPingLaunch,
     image: imageLaunch,
     bundleWithNodeSourceMaps: { file: bundle, nodeArgs: ["--enable-source-maps"], env: {} },
+    bareServer: bareServerLaunch,
   };
 }
 

@@ -307,6 +307,14 @@ export function renderMarkdown(r: BenchResults): string {
       ],
       [
         "7",
+        `Start to \`/ping\` / to the first byte, ${AGENT_VARIANTS.bareServer}`,
+        "",
+        `${iqr(as.pingMs.bareServer, 1)} / ${iqr(as.firstByteMs.bareServer, 1)}`,
+        `${x(as.pingRatio.bareServer)} / ${x(as.firstByteRatio.bareServer)}; the runtime server's share of the image's start: ${ms(as.pingMs.image.median - as.pingMs.bareServer.median, 1)} / ${ms(as.firstByteMs.image.median - as.firstByteMs.bareServer.median, 1)}`,
+        "",
+      ],
+      [
+        "7",
         "The image's files (the build's output and the code cache)",
         "",
         as.imageFiles.map((f) => `${f.name} ${kib(f.bytes)}`).join(", "),
@@ -315,17 +323,17 @@ export function renderMarkdown(r: BenchResults): string {
       ],
     );
     notes.push(
-      `7: ${as.runs} fresh processes per variant, interleaved in rotating order after a discarded round, each started as the image starts the agent (its entry file, this Node.js, the image's node flags): spawn to \`node -e 0\`'s exit (bare); spawn to the first 200 from \`GET /ping\`, polled every millisecond; spawn to the first byte of the answer to a \`POST /invocations\` sent as soon as /ping answered, the ConverseStream stand-in answering at once. The image's files are built by \`node build.ts\` and their code cache written by \`node ${NODE_FLAGS.join(" ")} main.cjs --write-code-cache\` (after a first answer from a model in that process), as the Dockerfile does; step 5 writes it with \`--write-code-cache=ping\` as soon as /ping answers; the steps are built by \`node build.ts --profile=unoptimized\` (before) and \`--profile=with-mcp\`, and run by \`node\` directly. Ratios are medians over the bare start's median.`,
+      `7: ${as.runs} fresh processes per variant, interleaved in rotating order after a discarded round, each started as the image starts the agent (its entry file, this Node.js, the image's node flags): spawn to \`node -e 0\`'s exit (bare); spawn to the first 200 from \`GET /ping\`, polled every millisecond; spawn to the first byte of the answer to a \`POST /invocations\` sent as soon as /ping answered, the ConverseStream stand-in answering at once. The image's files are built by \`node build.ts\` and their code cache written by \`node ${NODE_FLAGS.join(" ")} main.cjs --write-code-cache\` (after a first answer from a model in that process), as the Dockerfile does; step 5 writes it with \`--write-code-cache=ping\` as soon as /ping answers; the steps are built by \`node build.ts --profile=unoptimized\` (before) and \`--profile=with-mcp\`, and run by \`node\` directly; the counterfactual by \`--profile=bare-server\`, cached and started as the image is. Ratios are medians over the bare start's median.`,
     );
     targets.push(
       `- Start: the agent answers /ping in ${x(as.pingRatio.image)} the bare Node.js start (target ≤ ×${as.target.maxPingRatio}): ${verdict(as.target.pingMet)}.` +
         (as.target.pingMet
           ? ""
-          : ` Why: what is left is the agent's own start-up work beyond Node.js (${ms(as.pingMs.image.median - as.bareMs.median, 1)}): reading the code cache, then evaluating the AWS SDK's Bedrock client, Fastify with the AgentCore runtime, zod and Strands, and listening (agent/README.md, "Start-up"). What would close it: less of that code at start, which here means a lighter runtime server or model client than the packages the agent is built on.`),
+          : ` Why: what is left is the agent's own start-up work beyond Node.js (${ms(as.pingMs.image.median - as.bareMs.median, 1)}): reading the code cache, then evaluating the AWS SDK's Bedrock client, Fastify with the AgentCore runtime, zod and Strands, and listening (agent/README.md, "Start-up"). What would close it: less of that code at start. The counterfactual row serves the same agent with a bare node:http server instead of bedrock-agentcore's runtime server (Fastify with its logger, schema compilers and plugins): it answers /ping in ${x(as.pingRatio.bareServer)}, so that server is ${ms(as.pingMs.image.median - as.pingMs.bareServer.median, 1)} of the start. Replacing it would mean keeping our own implementation of the AgentCore HTTP contract in its place, a decision for the product rather than an optimisation (agent/README.md, "Start-up").`),
       `- First byte: the first answer's first byte arrives ${x(as.firstByteRatio.image)} the bare Node.js start after the agent is started (target ≤ ×${as.target.maxFirstByteRatio.toFixed(2)}, the start's ×${as.target.maxPingRatio} in proportion: before, the first byte came ${x(as.firstByteRatio.before / as.pingRatio.before)} its /ping time): ${verdict(as.target.firstByteMet)}.` +
         (as.target.firstByteMet
           ? ""
-          : ` Why: the first byte waits for the start (above) and then for the first answer, ${ms(as.firstByteMs.image.median - as.pingMs.image.median, 1)} here: a new session's Strands agent, the SDK's signed ConverseStream request on a new HTTP/2 connection and the model stand-in's answer, whose code the cache now holds but whose work remains. What would close it: the start's own remedies.`),
+          : ` Why: the first byte waits for the start (above) and then for the first answer, ${ms(as.firstByteMs.image.median - as.pingMs.image.median, 1)} here: a new session's Strands agent, the SDK's signed ConverseStream request on a new HTTP/2 connection and the model stand-in's answer, whose code the cache now holds but whose work remains. What would close it: the start's own remedies; the counterfactual without the runtime server has its first byte at ${x(as.firstByteRatio.bareServer)}.`),
     );
   }
   const m = r.machine;

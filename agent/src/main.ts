@@ -1,14 +1,12 @@
 // Server wiring: configuration, the shared Bedrock model, one Strands agent per session, and the
 // AgentCore runtime server (POST /invocations as Server-Sent Events, GET /ping) on 0.0.0.0:PORT.
 import type { IncomingHttpHeaders } from "node:http";
-import { Agent, BedrockModel } from "@strands-agents/sdk";
 import { BedrockAgentCoreApp } from "bedrock-agentcore/runtime";
 import { ConfigError, loadConfig, type AgentConfig } from "./config.js";
 import { clientDisconnectSignal, watchClientDisconnects } from "./disconnect.js";
 import { cancelTurn, streamAnswer, type InvocationDeps } from "./invocation.js";
 import { invocationPayload, parseInvocationBody } from "./payload.js";
-import { SessionPool } from "./sessions.js";
-import { tools } from "./tools/index.js";
+import { createSessionAgents } from "./session-agents.js";
 
 function readConfig(): AgentConfig {
   try {
@@ -24,38 +22,7 @@ function readConfig(): AgentConfig {
 }
 
 function start(config: AgentConfig): void {
-  // One model (one Bedrock Runtime client and its HTTP/2 connection) shared by every session: it
-  // holds configuration only, no conversation. The client honours AWS_ENDPOINT_URL_BEDROCK_RUNTIME.
-  const model = new BedrockModel({
-    modelId: config.modelId,
-    region: config.modelRegion,
-    maxTokens: config.maxTokens,
-    temperature: config.temperature,
-    ...(config.guardrail && {
-      guardrailConfig: {
-        guardrailIdentifier: config.guardrail.id,
-        guardrailVersion: config.guardrail.version,
-        // The trace tells Strands whether the guardrail blocked or only masked content.
-        trace: "enabled" as const,
-      },
-    }),
-  });
-
-  const sessions = new SessionPool<Agent>({
-    maxSessions: config.maxSessions,
-    create: () =>
-      new Agent({
-        model,
-        tools,
-        systemPrompt: config.systemPrompt,
-        // The printer writes every answer to stdout; the runtime's logs are no place for them.
-        printer: false,
-        // No model-level retries in Strands: a retry after text has streamed would stream the
-        // answer again on top of the first attempt. The AWS SDK still retries throttling and
-        // transient errors (3 attempts by default, AWS_MAX_ATTEMPTS) before the stream starts.
-        retryStrategy: null,
-      }),
-  });
+  const sessions = createSessionAgents(config);
 
   watchClientDisconnects("/invocations");
 

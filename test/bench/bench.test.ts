@@ -86,6 +86,7 @@ describe("bench (quick mode)", function () {
     assertSummary(a.firstByteMs.image, "firstByteMs.image");
     assertSummary(a.firstByteMs.before, "firstByteMs.before");
     assertSummary(a.firstByteMs.flags, "firstByteMs.flags");
+    assertSummary(a.firstByteMs.bareServer, "firstByteMs.bareServer");
     const names = a.imageFiles.map((f) => f.name);
     for (const name of [
       "main.cjs",
