@@ -2,7 +2,13 @@ import { strict as assert } from "node:assert";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import {
+  chromium,
+  type BrowserContext,
+  type Locator,
+  type Page,
+  type Response,
+} from "playwright-core";
 import { defaultAnswer, type RecordedRequest } from "../../agent/test/support/bedrock-standin";
 import { startDevStack, type DevStack } from "../../local/dev-stack";
 
@@ -254,6 +260,49 @@ describe("e2e: the web page in headless Chromium", function () {
       `assistant: ${shown}`,
       "user: Never mind, something else",
     ]);
+  });
+
+  it("Stop before the question reaches the agent: tried again, then said so; a second Stop stops the answer", async () => {
+    const bedrock = stack!.bedrock!;
+    const modelBefore = bedrock.requests.length;
+    const doneBefore = await finished().count();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The question waits in the browser, so every cancel of the first Stop overtakes it, as a
+    // cancel can overtake its question through API Gateway, Lambda and AgentCore.
+    const invoke = /\/invoke$/;
+    await page.route(invoke, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const cancelAnswers: Promise<unknown>[] = [];
+    const recordCancel = (response: Response) => {
+      if (/\/cancel$/.test(response.url())) cancelAnswers.push(response.json());
+    };
+    page.on("response", recordCancel);
+    try {
+      const answer = await ask("Stop me before I begin");
+      await page.locator("#stop").click();
+      await page.locator("#log > .meta", { hasText: "Stop found no answer running yet" }).waitFor();
+      assert.ok(await page.locator("#stop").isEnabled(), "Stop is not enabled again");
+      assert.deepEqual(await Promise.all(cancelAnswers), Array(5).fill({ cancelled: false }));
+      assert.equal(bedrock.requests.length, modelBefore, "the model was asked while held");
+
+      release();
+      await answer.filter({ hasText: /\S/ }).waitFor();
+      await page.locator("#stop").click();
+      await page.locator("#log > .meta", { hasText: /^stopped \(/ }).waitFor();
+      await page.locator("#send:enabled").waitFor();
+      assert.ok(await answer.evaluate((el) => el.classList.contains("stopped")), "not marked");
+      assert.equal(await finished().count(), doneBefore, "the stopped turn shows done");
+      assert.deepEqual(await Promise.all(cancelAnswers.slice(5)), [{ cancelled: true }]);
+      const [request] = (await bedrock.waitForRequests(modelBefore + 1)).slice(modelBefore);
+      assert.equal(await request.settled, "aborted");
+    } finally {
+      release();
+      page.off("response", recordCancel);
+      await page.unroute(invoke);
+    }
   });
 
   it("a wrong API key in the settings shows the gateway's 403", async () => {
