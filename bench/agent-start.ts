@@ -66,7 +66,7 @@ export const AGENT_VARIANTS: Record<AgentVariant, string> = {
   bundle: "the same without the MCP SDK (the bundle the image holds)",
   nodeCompileCache: "that bundle with Node's compile cache, warmed (NODE_COMPILE_CACHE)",
   codeCache: "the image's entry: it runs that bundle from a code cache written once /ping answered",
-  flags: `the same with the image's node flags (${NODE_FLAGS.join(" ")}), a young generation sized for the start`,
+  flags: `the same with the image's node flags (${NODE_FLAGS.join(" ")}): a young generation sized for the start`,
   image:
     "the image: the same with the code cache written after a first answer, to a model in the cache step's own process",
   bundleWithNodeSourceMaps: "diagnostic: the bundle under Node's --enable-source-maps",

@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadBundle } from "../src/boot/code-cache.js";
 import { agentEnv, freePort, runUntilExit, startAgent } from "./support/agent-process.js";
-import { BedrockStandin, httpErrorAnswer } from "./support/bedrock-standin.js";
+import { BedrockStandin, httpErrorAnswer, textAnswer } from "./support/bedrock-standin.js";
 import { invoke } from "./support/sse-client.js";
 
 const AGENT_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -136,6 +136,21 @@ describe("the image's entry file", function () {
     } finally {
       writeFileSync(bundle, original);
     }
+  });
+
+  it("starts and answers without a Node.js warning in its output", async function () {
+    // A warning in the runtime's logs at every new session is noise nobody can act on: a new one
+    // (an upgrade's deprecation, say) is fixed or silenced by name in NODE_FLAGS, never let through.
+    const agent = await startAgent(agentEnv(standin.endpoint), entry);
+    try {
+      standin.enqueue(textAnswer("Hello."));
+      const stream = await invoke(agent.baseUrl, { prompt: "Hi" }, { sessionId: randomUUID() });
+      const events = await stream.rest();
+      assert.equal(events.at(-1)?.event, "done", JSON.stringify(events));
+    } finally {
+      await agent.stop();
+    }
+    assert.doesNotMatch(agent.output(), /^\(node:\d+\) /m);
   });
 
   it("names the TypeScript sources, not the bundle, in the stack traces it logs", async function () {
