@@ -11,7 +11,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadBundle } from "../src/boot/code-cache.js";
 import { agentEnv, freePort, runUntilExit, startAgent } from "./support/agent-process.js";
-import { BedrockStandin, httpErrorAnswer, textAnswer } from "./support/bedrock-standin.js";
+import {
+  BedrockStandin,
+  httpErrorAnswer,
+  textAnswer,
+  type Answer,
+} from "./support/bedrock-standin.js";
 import { invoke } from "./support/sse-client.js";
 
 const AGENT_DIR = fileURLToPath(new URL("..", import.meta.url));
@@ -34,6 +39,23 @@ describe("the image's entry file", function () {
   }
 
   const caches = () => readdirSync(dir).filter((name) => CACHE_FILE.test(name));
+
+  /**
+   * Starts the built entry, asks it one question that the model stand-in answers with `answer`,
+   * checks the last event, stops it, and returns everything it wrote.
+   */
+  async function answerOnce(answer: Answer, lastEvent: "done" | "error"): Promise<string> {
+    const agent = await startAgent(agentEnv(standin.endpoint), entry);
+    try {
+      standin.enqueue(answer);
+      const stream = await invoke(agent.baseUrl, { prompt: "Hi" }, { sessionId: randomUUID() });
+      const events = await stream.rest();
+      assert.equal(events.at(-1)?.event, lastEvent, JSON.stringify(events));
+    } finally {
+      await agent.stop();
+    }
+    return agent.output();
+  }
 
   before(async function () {
     dir = mkdtempSync(path.join(tmpdir(), "agent-entry-"));
@@ -141,37 +163,20 @@ describe("the image's entry file", function () {
   it("starts and answers without a Node.js warning in its output", async function () {
     // A warning in the runtime's logs at every new session is noise nobody can act on: a new one
     // (an upgrade's deprecation, say) is fixed or silenced by name in NODE_FLAGS, never let through.
-    const agent = await startAgent(agentEnv(standin.endpoint), entry);
-    try {
-      standin.enqueue(textAnswer("Hello."));
-      const stream = await invoke(agent.baseUrl, { prompt: "Hi" }, { sessionId: randomUUID() });
-      const events = await stream.rest();
-      assert.equal(events.at(-1)?.event, "done", JSON.stringify(events));
-    } finally {
-      await agent.stop();
-    }
-    assert.doesNotMatch(agent.output(), /^\(node:\d+\) /m);
+    const output = await answerOnce(textAnswer("Hello."), "done");
+    assert.doesNotMatch(output, /^\(node:\d+\) /m);
   });
 
   it("names the TypeScript sources, not the bundle, in the stack traces it logs", async function () {
-    const agent = await startAgent(agentEnv(standin.endpoint), entry);
-    try {
-      standin.enqueue(httpErrorAnswer("ValidationException"));
-      const stream = await invoke(agent.baseUrl, { prompt: "Hi" }, { sessionId: randomUUID() });
-      const events = await stream.rest();
-      assert.equal(events.at(-1)?.event, "error");
-    } finally {
-      await agent.stop();
-    }
-    const logged = agent
-      .output()
+    const output = await answerOnce(httpErrorAnswer("ValidationException"), "error");
+    const logged = output
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as { msg?: string; err?: { stack?: string } })
       .find((line) => line.msg === "invocation failed");
     const stack = logged?.err?.stack ?? "";
     const frames = stack.split("\n").filter((line) => line.trimStart().startsWith("at "));
-    assert.ok(frames.length > 0, agent.output());
+    assert.ok(frames.length > 0, output);
     assert.ok(
       // Strands' own maps lead esbuild's back to its TypeScript sources.
       frames.some((frame) => /\/@strands-agents\/sdk\/src\/.+\.ts:\d+:\d+\)$/.test(frame)),
