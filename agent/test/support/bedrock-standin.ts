@@ -100,7 +100,6 @@ export interface RecordedRequest {
 // ---------------------------------------------------------------------------------------------
 // Scripting
 
-/** Bedrock Runtime error types, with the HTTP status Bedrock uses for each. */
 /** The text of every user message the model received, in order. */
 export function userTexts(request: RecordedRequest): string[] {
   return request.messages
@@ -110,6 +109,7 @@ export function userTexts(request: RecordedRequest): string[] {
     );
 }
 
+/** Bedrock Runtime error types, with the HTTP status Bedrock uses for each. */
 export const ERROR_STATUS = {
   AccessDeniedException: 403,
   InternalServerException: 500,
