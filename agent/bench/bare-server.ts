@@ -13,7 +13,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { RequestContext } from "bedrock-agentcore/runtime";
 import { loadConfig } from "../src/config.js";
 import { cancelTurn, streamAnswer, type InvocationDeps } from "../src/invocation.js";
-import { invocationPayload, parseInvocationBody, SESSION_HEADER } from "../src/payload.js";
+import { invocationPayload, parseInvocationBody } from "../src/payload.js";
+import { SESSION_HEADER } from "../src/runtime-headers.js";
 import { createSessionAgents } from "../src/session-agents.js";
 
 const config = loadConfig(process.env);

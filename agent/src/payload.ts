@@ -9,8 +9,7 @@
 // `{"statusCode": 400, "code": "validation", "error": "Bad Request", "message": "..."}`.
 import type { IncomingHttpHeaders } from "node:http";
 import { z } from "zod";
-
-export const SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id";
+import { SESSION_HEADER } from "./runtime-headers.js";
 
 /** Generous for a chat message, and far below the runtime's 100 MB payload quota. */
 export const MAX_PROMPT_CHARS = 100_000;

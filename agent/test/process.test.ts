@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import { networkInterfaces } from "node:os";
 import { agentEnv, startAgent, type AgentProcess } from "./support/agent-process.js";
 import { BedrockStandin, textAnswer } from "./support/bedrock-standin.js";
-import { invoke, SESSION_HEADER } from "./support/sse-client.js";
+import { SESSION_HEADER } from "../src/runtime-headers.js";
+import { invoke } from "./support/sse-client.js";
 
 describe("agent process", function () {
   let standin: BedrockStandin;

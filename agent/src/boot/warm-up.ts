@@ -8,6 +8,7 @@
 // It runs in the image's own runtime stage (linux/arm64, the image's Node.js and flags), since V8
 // only accepts a cache made by the same version with the same flags. Built as a file of its own
 // (dist/warm-up.mjs), which the entry loads only for this step.
+import { SESSION_HEADER } from "../runtime-headers.js";
 import type { LoadedBundle } from "./code-cache.js";
 import { startWarmUpModel, WARM_UP_ANSWER } from "./warm-up-model.js";
 
@@ -77,7 +78,7 @@ async function askOneQuestion(url: string): Promise<void> {
     headers: {
       "content-type": "application/json",
       accept: "text/event-stream",
-      "x-amzn-bedrock-agentcore-runtime-session-id": SESSION_ID,
+      [SESSION_HEADER]: SESSION_ID,
     },
     body: JSON.stringify({ prompt: "Are you ready?" }),
     signal: AbortSignal.timeout(READY_WITHIN_MS),

@@ -3,8 +3,7 @@
 // anything the protocol does not allow: every line must be an `event:` line, a `data:` line with
 // one JSON value, an SSE comment, or the blank line that ends an event.
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
-
-export const SESSION_HEADER = "x-amzn-bedrock-agentcore-runtime-session-id";
+import { SESSION_HEADER } from "../../src/runtime-headers.js";
 
 export interface SseEvent {
   event: string;
