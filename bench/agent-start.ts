@@ -236,11 +236,7 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
     [atPing, "--write-code-cache=ping"],
     [bareServer, "--write-code-cache"],
   ] as const) {
-    await runNode(
-      [...NODE_FLAGS, ENTRY, step],
-      folder,
-      agentEnv("http://127.0.0.1:9", { PORT: String(await freePort()) }),
-    );
+    await runNode([...NODE_FLAGS, ENTRY, step], folder, await unusedModelEnv());
   }
   const bundle = path.join(uncached, "agent.cjs");
   const withCompileCache = {
@@ -249,23 +245,13 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
     env: { NODE_COMPILE_CACHE: compileCache },
   };
   // Node's compile cache fills as the bundle loads and is written when the process ends.
-  await startToPing(
-    withCompileCache,
-    agentEnv("http://127.0.0.1:9", { PORT: String(await freePort()) }),
-  );
-  const imageLaunch = { file: path.join(image, ENTRY), nodeArgs: [...NODE_FLAGS], env: {} };
-  const atPingLaunch = { file: path.join(atPing, ENTRY), nodeArgs: [...NODE_FLAGS], env: {} };
-  const bareServerLaunch = {
-    file: path.join(bareServer, ENTRY),
-    nodeArgs: [...NODE_FLAGS],
-    env: {},
-  };
+  await startToPing(withCompileCache, await unusedModelEnv());
+  const imageLaunch = entryLaunch(image);
+  const atPingLaunch = entryLaunch(atPing);
+  const bareServerLaunch = entryLaunch(bareServer);
   // A refused cache would make the image's rows measure a start without it.
   for (const cached of [imageLaunch, atPingLaunch, bareServerLaunch]) {
-    const check = launch(
-      cached,
-      agentEnv("http://127.0.0.1:9", { PORT: String(await freePort()) }),
-    );
+    const check = launch(cached, await unusedModelEnv());
     await untilPing(check);
     await check.stop();
     if (/rejected the code cache/.test(check.stderr())) {
@@ -283,6 +269,19 @@ async function buildVariants(dir: string): Promise<Record<AgentVariant, Launch>>
     bundleWithNodeSourceMaps: { file: bundle, nodeArgs: ["--enable-source-maps"], env: {} },
     bareServer: bareServerLaunch,
   };
+}
+
+/** The image's way of starting what `build.ts` wrote in `folder`: its entry, with its node flags. */
+function entryLaunch(folder: string): Launch {
+  return { file: path.join(folder, ENTRY), nodeArgs: [...NODE_FLAGS], env: {} };
+}
+
+/**
+ * The agent's environment where no model is asked: the cache steps (which run their own model) and
+ * the starts that only need /ping. Nothing listens on port 9.
+ */
+async function unusedModelEnv(): Promise<Record<string, string>> {
+  return agentEnv("http://127.0.0.1:9", { PORT: String(await freePort()) });
 }
 
 /**
